@@ -1,0 +1,9 @@
+// Requires the built package by its own name, as CommonJS, and runs one optimizer step.
+const { adamw, applyUpdates, chain, clipByGlobalNorm } = require('gradfuse');
+
+const params = { w: new Float64Array([1, -2, 3]) };
+const opt = chain(clipByGlobalNorm(1), adamw({ learningRate: 0.1 }));
+const [updates] = opt.update({ w: new Float64Array([0.5, 0.5, 0.5]) }, opt.init(params), params);
+const next = applyUpdates(params, updates);
+if (!(next.w instanceof Float64Array) || !(next.w[0] < 1)) throw new Error('CJS smoke test failed');
+console.log('cjs ok', Array.from(next.w).map((x) => x.toFixed(4)).join(' '));
