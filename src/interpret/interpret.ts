@@ -135,7 +135,7 @@ export function runStage(
     const tree = state.slots[s.name];
     if (tree === undefined) throw new StateMismatchError(owner, `a state with slot ${s.name}`, state.slots);
     const f = flatten(tree);
-    assertSameStructure(u.def, f.def, `${owner}: state.${s.name} against updates`);
+    assertSameStructure(f.def, u.def, `${owner}: updates against state.${s.name}`);
     slotLeaves[s.name] = f.leaves;
     slotDefs[s.name] = f.def;
   }
