@@ -60,3 +60,4 @@ export { adam, adamw } from './optimizers/adam.js';
 
 // schedules ---------------------------------------------------------------------------------
 export type { ScalarOrSchedule, Schedule, ScheduleSpec } from './schedules/schedule.js';
+export { warmupCosineDecay } from './schedules/warmup.js';
