@@ -13,7 +13,7 @@
  * @module
  */
 import type { Stage, StageState } from './kernel/stage.js';
-import type { Tree } from './tree/tree.js';
+import type { TreeLike } from './tree/tree.js';
 
 /**
  * The fusable description of a transformation: its stages in order, and how its state splits
@@ -37,9 +37,9 @@ export interface GradientTransformation<S = unknown> {
   // Method syntax on purpose: a GradientTransformation<ScaleByAdamState> is then usable where a
   // GradientTransformation<unknown> is expected (chain's members).
   /** The initial state for these params. */
-  init<P extends Tree>(params: P): S;
+  init<P extends TreeLike<P>>(params: P): S;
   /** Transforms `updates` (gradients, for the first in a chain); `params` when needed. */
-  update<P extends Tree>(updates: P, state: S, params?: P): readonly [P, S];
+  update<P extends TreeLike<P>>(updates: P, state: S, params?: P): readonly [P, S];
   /** Present when every part is defined by kernel stages. */
   readonly fusable?: Fusable<S>;
 }

@@ -20,7 +20,7 @@ export {
 // trees -------------------------------------------------------------------------------------
 export type { Dtype, FloatArray, Leaf, Tensor } from './tree/leaf.js';
 export { tensor } from './tree/leaf.js';
-export type { Flat, FlatLeaf, Tree, TreeDef } from './tree/tree.js';
+export type { Flat, FlatLeaf, Tree, TreeDef, TreeLike } from './tree/tree.js';
 export { assertSameStructure, cloneTree, flatten, fullLike, mapTree, treeSize, unflatten, zerosLike, zipTrees } from './tree/tree.js';
 export type { Mask, MaskTree } from './tree/mask.js';
 
@@ -51,13 +51,72 @@ export type { AddDecayedWeightsOptions } from './transforms/decay.js';
 export { addDecayedWeights } from './transforms/decay.js';
 export type { TraceOptions, TraceState } from './transforms/momentum.js';
 export { trace } from './transforms/momentum.js';
+export type { ScaleByRmsOptions, ScaleByRmsState, ScaleByStddevState } from './transforms/rms.js';
+export { scaleByRms, scaleByStddev } from './transforms/rms.js';
+export type { ScaleByRssOptions, ScaleByRssState } from './transforms/adagrad.js';
+export { scaleByRss } from './transforms/adagrad.js';
+export type { ScaleByAdadeltaOptions, ScaleByAdadeltaState } from './transforms/adadelta.js';
+export { scaleByAdadelta } from './transforms/adadelta.js';
+export type { LionMode, ScaleByLionOptions, ScaleByLionState } from './transforms/lion.js';
+export { scaleByLion } from './transforms/lion.js';
+export { zeroNans } from './transforms/numerics.js';
 
 // optimizers --------------------------------------------------------------------------------
 export type { SgdOptions, SgdState } from './optimizers/sgd.js';
 export { sgd } from './optimizers/sgd.js';
 export type { AdamOptions, AdamState, AdamwOptions, AdamwState } from './optimizers/adam.js';
 export { adam, adamw } from './optimizers/adam.js';
+export type { LrPlacement, RmspropOptions, RmspropState } from './optimizers/rmsprop.js';
+export { rmsprop } from './optimizers/rmsprop.js';
+export type { AdagradLrDecayOptions, AdagradOptions, AdagradState } from './optimizers/adagrad.js';
+export { adagrad, adagradLrDecay } from './optimizers/adagrad.js';
+export type { AdadeltaOptions, AdadeltaState } from './optimizers/adadelta.js';
+export { adadelta } from './optimizers/adadelta.js';
+export type { LionOptions, LionState } from './optimizers/lion.js';
+export { lion } from './optimizers/lion.js';
 
 // schedules ---------------------------------------------------------------------------------
 export type { ScalarOrSchedule, Schedule, ScheduleSpec } from './schedules/schedule.js';
-export { warmupCosineDecay } from './schedules/warmup.js';
+export type {
+  ConstantScheduleOptions,
+  CosineDecayScheduleOptions,
+  ExponentialDecayOptions,
+  LinearScheduleOptions,
+  PolynomialScheduleOptions,
+} from './schedules/decay.js';
+export { constantSchedule, cosineDecaySchedule, exponentialDecay, linearSchedule, polynomialSchedule } from './schedules/decay.js';
+export type { WarmupCosineDecayOptions, WarmupExponentialDecayOptions } from './schedules/warmup.js';
+export { warmupCosineDecay, warmupExponentialDecay } from './schedules/warmup.js';
+export type { BoundariesAndScales, PiecewiseConstantScheduleOptions, PiecewiseInterpolateScheduleOptions } from './schedules/piecewise.js';
+export { piecewiseConstantSchedule, piecewiseInterpolateSchedule } from './schedules/piecewise.js';
+export type { CosineOnecycleScheduleOptions, LinearOnecycleScheduleOptions } from './schedules/onecycle.js';
+export { cosineOnecycleSchedule, linearOnecycleSchedule } from './schedules/onecycle.js';
+export type { JoinSchedulesOptions } from './schedules/join.js';
+export { joinSchedules } from './schedules/join.js';
+export type { SgdrScheduleOptions } from './schedules/sgdr.js';
+export { sgdrSchedule } from './schedules/sgdr.js';
+export type {
+  ConstantLROptions,
+  CosineAnnealingLROptions,
+  CosineAnnealingWarmRestartsOptions,
+  ExponentialLROptions,
+  LinearLROptions,
+  MultiStepLROptions,
+  PolynomialLROptions,
+  SequentialLROptions,
+  StepLROptions,
+} from './schedules/torch.js';
+export {
+  constantLR,
+  cosineAnnealingLR,
+  cosineAnnealingWarmRestarts,
+  exponentialLR,
+  linearLR,
+  multiStepLR,
+  polynomialLR,
+  sequentialLR,
+  stepLR,
+} from './schedules/torch.js';
+export type { CyclicLROptions, OneCycleLROptions } from './schedules/torchCyclic.js';
+export { cyclicLR, cyclicMomentum, oneCycleLR, oneCycleMomentum } from './schedules/torchCyclic.js';
+export { SCHEDULE_NAMES, scheduleFromSpec } from './schedules/fromSpec.js';

@@ -4,14 +4,14 @@
  * @module
  */
 import type { FloatArray } from './tree/leaf.js';
-import { type FlatLeaf, type Tree, assertSameStructure, flatten, unflatten } from './tree/tree.js';
+import { type FlatLeaf, type TreeLike, assertSameStructure, flatten, unflatten } from './tree/tree.js';
 
 /**
  * `p + u`, leaf by leaf, into fresh arrays of the params' dtype. Throws a `TreeMismatchError`
  * naming the path when the trees differ.
  * @category Base
  */
-export function applyUpdates<P extends Tree>(params: P, updates: P): P {
+export function applyUpdates<P extends TreeLike<P>>(params: P, updates: P): P {
   const pf = flatten(params);
   const uf = flatten(updates);
   assertSameStructure(pf.def, uf.def, 'applyUpdates: updates against params');

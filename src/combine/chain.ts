@@ -7,7 +7,7 @@
 import type { Fusable, GradientTransformation, StateOf } from '../base.js';
 import { StateMismatchError } from '../errors.js';
 import type { StageState } from '../kernel/stage.js';
-import type { Tree } from '../tree/tree.js';
+import type { TreeLike } from '../tree/tree.js';
 
 /** The state of a chain: one entry per member, in order. */
 export type ChainState<T extends readonly GradientTransformation<unknown>[]> = { readonly [K in keyof T]: StateOf<T[K]> };
@@ -54,7 +54,7 @@ export function chain<const T extends readonly AnyTransformation[]>(...transform
   }
   return {
     init: (params) => members.map((m) => m.init(params)) as unknown as ChainState<T>,
-    update: <P extends Tree>(updates: P, state: ChainState<T>, params?: P): readonly [P, ChainState<T>] => {
+    update: <P extends TreeLike<P>>(updates: P, state: ChainState<T>, params?: P): readonly [P, ChainState<T>] => {
       const s = checkState(state);
       let u = updates;
       const next: unknown[] = [];

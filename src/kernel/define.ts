@@ -9,7 +9,7 @@ import type { Fusable, GradientTransformation } from '../base.js';
 import { StateMismatchError } from '../errors.js';
 import { initStage, runStage } from '../interpret/interpret.js';
 import type { Mask } from '../tree/mask.js';
-import { type Tree, flatten, unflatten } from '../tree/tree.js';
+import { type Tree, type TreeLike, flatten, unflatten } from '../tree/tree.js';
 import { slot as slotRef } from './dsl.js';
 import type { Expr } from './expr.js';
 import type { LeafScalarContext, ReductionDef, ScalarContext, Stage, StageState } from './stage.js';
@@ -93,9 +93,9 @@ export function fromStage<K extends string>(stage: Stage): GradientTransformatio
     },
   };
   return {
-    init: (params) => toKernelState<K>(initStage(stage, params)),
-    update: <P extends Tree>(updates: P, state: KernelState<K>, params?: P): readonly [P, KernelState<K>] => {
-      const result = runStage(stage, updates, fromKernelState(stage, state), params);
+    init: (params) => toKernelState<K>(initStage(stage, params as Tree)),
+    update: <P extends TreeLike<P>>(updates: P, state: KernelState<K>, params?: P): readonly [P, KernelState<K>] => {
+      const result = runStage(stage, updates as Tree, fromKernelState(stage, state), params as Tree | undefined);
       return [unflatten(flatten(updates).def, result.updates) as P, toKernelState<K>(result.state)];
     },
     fusable,

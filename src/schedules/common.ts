@@ -154,3 +154,40 @@ export function joinFn(schedules: readonly ((count: number) => number)[], bounda
     return s === undefined || b === undefined ? NaN : s(c - b);
   };
 }
+
+// -------------------------------------------------------------------------------------------------
+// piecewise interpolation
+// -------------------------------------------------------------------------------------------------
+
+/**
+ * The interpolation closure over sorted `[step, scale]` entries (optax
+ * `piecewise_interpolate_schedule`; shared by the piecewise and one-cycle schedules).
+ */
+export function interpolateFn(
+  interpolateType: 'linear' | 'cosine',
+  initValue: number,
+  entries: readonly (readonly [number, number])[],
+): (count: number) => number {
+  const bounds = [0, ...entries.map(([step]) => step)];
+  const values = [initValue];
+  for (const [, scale] of entries) values.push((values[values.length - 1] ?? initValue) * scale);
+  const lastBound = bounds[bounds.length - 1] ?? 0;
+  const lastValue = values[values.length - 1] ?? initValue;
+  const interpolate =
+    interpolateType === 'linear'
+      ? (start: number, end: number, pct: number): number => (end - start) * pct + start
+      : (start: number, end: number, pct: number): number => end + ((start - end) / 2) * (Math.cos(Math.PI * pct) + 1);
+  return (count: number): number => {
+    const c = clampCount(count);
+    if (c >= lastBound) return lastValue;
+    for (let k = 0; k + 1 < bounds.length; k++) {
+      const lo = bounds[k] ?? 0;
+      const hi = bounds[k + 1] ?? 0;
+      if (lo <= c && c < hi) {
+        const pct = (c - lo) / Math.max(hi - lo, 1);
+        return interpolate(values[k] ?? 0, values[k + 1] ?? 0, pct);
+      }
+    }
+    return NaN; // unreachable for c >= 0 (the intervals cover [0, lastBound)); NaN counts land here
+  };
+}

@@ -7,8 +7,7 @@
  * @module
  */
 import { requireFinite, requireInRange, requireInteger, requirePositive } from '../validate.js';
-import { orDefault, requireOptions } from './common.js';
-import { interpolateFn } from './piecewise.js';
+import { interpolateFn, orDefault, requireOptions } from './common.js';
 import { describeSchedule, type Schedule } from './schedule.js';
 
 /** Knots `[step, scale]` as optax's dict literal builds them: a later equal step replaces an earlier one. */

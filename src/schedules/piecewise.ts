@@ -5,7 +5,14 @@
  * @module
  */
 import { requireFinite, requireOneOf } from '../validate.js';
-import { clampCount, orDefault, requireBoundariesAndScales, requireOptions, type BoundariesAndScales } from './common.js';
+import {
+  clampCount,
+  interpolateFn,
+  orDefault,
+  requireBoundariesAndScales,
+  requireOptions,
+  type BoundariesAndScales,
+} from './common.js';
 import { describeSchedule, type Schedule } from './schedule.js';
 
 export type { BoundariesAndScales } from './common.js';
@@ -114,34 +121,4 @@ export function piecewiseInterpolateSchedule(options: PiecewiseInterpolateSchedu
     schedule: owner,
     options: { interpolateType, initValue, boundariesAndScales: copy },
   });
-}
-
-/** The interpolation closure over sorted `[step, scale]` entries (shared with the one-cycle schedules). */
-export function interpolateFn(
-  interpolateType: 'linear' | 'cosine',
-  initValue: number,
-  entries: readonly (readonly [number, number])[],
-): (count: number) => number {
-  const bounds = [0, ...entries.map(([step]) => step)];
-  const values = [initValue];
-  for (const [, scale] of entries) values.push((values[values.length - 1] ?? initValue) * scale);
-  const lastBound = bounds[bounds.length - 1] ?? 0;
-  const lastValue = values[values.length - 1] ?? initValue;
-  const interpolate =
-    interpolateType === 'linear'
-      ? (start: number, end: number, pct: number): number => (end - start) * pct + start
-      : (start: number, end: number, pct: number): number => end + ((start - end) / 2) * (Math.cos(Math.PI * pct) + 1);
-  return (count: number): number => {
-    const c = clampCount(count);
-    if (c >= lastBound) return lastValue;
-    for (let k = 0; k + 1 < bounds.length; k++) {
-      const lo = bounds[k] ?? 0;
-      const hi = bounds[k + 1] ?? 0;
-      if (lo <= c && c < hi) {
-        const pct = (c - lo) / Math.max(hi - lo, 1);
-        return interpolate(values[k] ?? 0, values[k + 1] ?? 0, pct);
-      }
-    }
-    return NaN; // unreachable for c >= 0 (the intervals cover [0, lastBound)); NaN counts land here
-  };
 }

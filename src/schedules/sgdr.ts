@@ -54,13 +54,12 @@ export function sgdrSchedule(options: SgdrScheduleOptions): Schedule {
   const cycles = kwargs.map((k: WarmupCosineDecayOptions, i) =>
     asOptionOf(owner, `cosineKwargs[${String(i)}]`, () => warmupCosineDecay(k)),
   );
-  const filled: WarmupCosineDecayOptions[] = [];
+  // Each cycle validated its options, so `decaySteps` is an integer and `spec` is present.
+  const filled = cycles.map((cycle) => cycle.spec?.options);
   const boundaries: number[] = [];
   let start = 0;
-  for (const cycle of cycles) {
-    const o = cycle.spec?.options as WarmupCosineDecayOptions;
-    filled.push(o);
-    start += o.decaySteps;
+  for (const k of kwargs as readonly WarmupCosineDecayOptions[]) {
+    start += k.decaySteps;
     boundaries.push(start);
   }
   boundaries.pop();

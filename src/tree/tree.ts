@@ -18,6 +18,16 @@ import { type PathSegment, formatPath } from './path.js';
  */
 export type Tree = Leaf | readonly Tree[] | { readonly [key: string]: Tree };
 
+/**
+ * The compile-time form of a tree, for generic signatures: `P extends TreeLike<P>` accepts a
+ * params type declared as an `interface` as well as a `type` (an interface is not assignable
+ * to {@link Tree}'s index signature), and rejects non-tree members such as numbers.
+ * @category Trees
+ */
+export type TreeLike<P> = Tree | { readonly [K in keyof P]: TreeNode<P[K]> };
+/** One node of a {@link TreeLike}: a leaf, or an object/array of nodes. */
+export type TreeNode<V> = V extends Tree ? V : V extends object ? { readonly [K in keyof V]: TreeNode<V[K]> } : never;
+
 /** The structure of a tree without its data. */
 export type TreeDef =
   | { readonly kind: 'leaf'; readonly form: 'array' | 'tensor'; readonly shape: readonly number[]; readonly dtype: Dtype }
@@ -49,7 +59,7 @@ function isRecord(value: unknown): value is { readonly [key: string]: unknown } 
  * tensor whose shape matches its data.
  * @category Trees
  */
-export function flatten(tree: Tree): Flat {
+export function flatten(tree: object): Flat {
   const leaves: FlatLeaf[] = [];
   const walk = (node: unknown, segments: PathSegment[]): TreeDef => {
     if (isFloatArray(node)) {
@@ -91,7 +101,7 @@ export function flatten(tree: Tree): Flat {
 }
 
 /** The leaves of a tree, in flatten order. */
-export function leavesOf(tree: Tree): readonly FlatLeaf[] {
+export function leavesOf(tree: object): readonly FlatLeaf[] {
   return flatten(tree).leaves;
 }
 
@@ -191,7 +201,7 @@ export function assertSameStructure(expected: TreeDef, actual: TreeDef, context:
  * Maps every leaf's data through `f`, keeping the structure and each leaf's form.
  * @category Trees
  */
-export function mapTree<T extends Tree>(tree: T, f: (data: FloatArray, leaf: FlatLeaf) => FloatArray): T {
+export function mapTree<T extends TreeLike<T>>(tree: T, f: (data: FloatArray, leaf: FlatLeaf) => FloatArray): T {
   const { leaves, def } = flatten(tree);
   return unflatten(def, leaves.map((l) => f(l.data, l))) as T;
 }
@@ -201,9 +211,9 @@ export function mapTree<T extends Tree>(tree: T, f: (data: FloatArray, leaf: Fla
  * naming the path where `others` depart from `tree`.
  * @category Trees
  */
-export function zipTrees<T extends Tree>(
+export function zipTrees<T extends TreeLike<T>>(
   tree: T,
-  others: readonly Tree[],
+  others: readonly T[],
   f: (data: FloatArray, others: readonly FloatArray[], leaf: FlatLeaf) => FloatArray,
   context = 'trees',
 ): T {
@@ -223,21 +233,21 @@ export function zipTrees<T extends Tree>(
 }
 
 /** Same structure, zero-filled leaves of the same dtype and form. */
-export function zerosLike<T extends Tree>(tree: T): T {
+export function zerosLike<T extends TreeLike<T>>(tree: T): T {
   return mapTree(tree, (d) => (d instanceof Float32Array ? new Float32Array(d.length) : new Float64Array(d.length)));
 }
 
 /** Same structure, leaves filled with `value` (rounded to the leaf's dtype). */
-export function fullLike<T extends Tree>(tree: T, value: number): T {
+export function fullLike<T extends TreeLike<T>>(tree: T, value: number): T {
   return mapTree(tree, (d) => (d instanceof Float32Array ? new Float32Array(d.length) : new Float64Array(d.length)).fill(value));
 }
 
 /** A deep copy with fresh arrays. */
-export function cloneTree<T extends Tree>(tree: T): T {
+export function cloneTree<T extends TreeLike<T>>(tree: T): T {
   return mapTree(tree, (d) => d.slice());
 }
 
 /** The total number of elements over all leaves. */
-export function treeSize(tree: Tree): number {
+export function treeSize(tree: object): number {
   return flatten(tree).leaves.reduce((n, l) => n + l.data.length, 0);
 }

@@ -13,6 +13,15 @@ import { addDecayedWeights } from '../../src/transforms/decay.js';
 import { identity, setToZero } from '../../src/transforms/identity.js';
 import { trace } from '../../src/transforms/momentum.js';
 import { scale, scaleByLearningRate, scaleBySchedule } from '../../src/transforms/scale.js';
+import { scaleByRms, scaleByStddev } from '../../src/transforms/rms.js';
+import { scaleByRss } from '../../src/transforms/adagrad.js';
+import { scaleByAdadelta } from '../../src/transforms/adadelta.js';
+import { scaleByLion } from '../../src/transforms/lion.js';
+import { zeroNans } from '../../src/transforms/numerics.js';
+import { rmsprop } from '../../src/optimizers/rmsprop.js';
+import { adagrad } from '../../src/optimizers/adagrad.js';
+import { adadelta } from '../../src/optimizers/adadelta.js';
+import { lion } from '../../src/optimizers/lion.js';
 
 export interface RegistryRow {
   readonly name: string;
@@ -38,6 +47,15 @@ export const TRANSFORMS: readonly RegistryRow[] = [
   { name: 'addDecayedWeights', make: () => addDecayedWeights({ weightDecay: 0.1 }), needsParams: true },
   { name: 'trace', make: () => trace({ decay: 0.9 }) },
   { name: 'trace(nesterov, dampening)', make: () => trace({ decay: 0.9, nesterov: true, dampening: 0.1 }) },
+  { name: 'scaleByRms', make: () => scaleByRms() },
+  { name: 'scaleByRms(torch-like, bias correction)', make: () => scaleByRms({ decay: 0.99, epsInSqrt: false, biasCorrection: true, initialScale: 0.1 }) },
+  { name: 'scaleByStddev', make: () => scaleByStddev() },
+  { name: 'scaleByRss', make: () => scaleByRss() },
+  { name: 'scaleByRss(torch)', make: () => scaleByRss({ initialAccumulatorValue: 0, eps: 1e-10, epsInSqrt: false }) },
+  { name: 'scaleByAdadelta', make: () => scaleByAdadelta() },
+  { name: 'scaleByLion', make: () => scaleByLion() },
+  { name: 'scaleByLion(smooth)', make: () => scaleByLion({ mode: 'smooth', smoothBeta: 2 }) },
+  { name: 'zeroNans', make: () => zeroNans() },
 ];
 
 export const OPTIMIZERS: readonly RegistryRow[] = [
@@ -45,6 +63,10 @@ export const OPTIMIZERS: readonly RegistryRow[] = [
   { name: 'sgd(momentum, nesterov, wd)', make: () => sgd({ learningRate: 0.1, momentum: 0.9, nesterov: true, weightDecay: 1e-2 }), needsParams: true },
   { name: 'adam', make: () => adam({ learningRate: 1e-3 }) },
   { name: 'adamw', make: () => adamw({ learningRate: 1e-3, weightDecay: 1e-2 }), needsParams: true },
+  { name: 'rmsprop(centered, momentum, torch lr placement)', make: () => rmsprop({ learningRate: 1e-3, centered: true, momentum: 0.9, lrPlacement: 'afterMomentum' }) },
+  { name: 'adagrad', make: () => adagrad({ learningRate: 0.1 }) },
+  { name: 'adadelta', make: () => adadelta() },
+  { name: 'lion', make: () => lion({ learningRate: 1e-4 }), needsParams: true },
   {
     name: 'clip+adamw+schedule',
     make: () => chain(clipByGlobalNorm(1), adamw({ learningRate: lrSchedule })),

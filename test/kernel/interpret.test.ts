@@ -80,7 +80,7 @@ describe('defineTransform + the reference interpreter', () => {
     expect(() => adamTx.update({ w: new Float32Array(2) }, state)).toThrow(/scaleByAdam: updates against state\.mu: at w: expected shape \[3\], got shape \[2\]/);
     expect(() => adamTx.update({ v: new Float32Array(3) }, state)).toThrow(/at w/);
     expect(() => adamTx.update(params, { count: 0 } as never)).toThrow(StateMismatchError);
-    expect(() => adamTx.update(params, state, { w: new Float64Array(3) })).toThrow(/updates against params: at w: expected dtype float64, got dtype float32/);
+    expect(() => adamTx.update(params, state, { w: new Float64Array(3) } as never)).toThrow(/updates against params: at w: expected dtype float64, got dtype float32/);
   });
 
   it('printKernel shows each stage in math form', () => {

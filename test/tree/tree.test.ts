@@ -57,7 +57,7 @@ describe('structure checks', () => {
   });
   it('zipTrees checks structure before calling f', () => {
     let called = false;
-    expect(() => zipTrees(a, [{ dense: { w: new Float32Array(4) } }], (d) => { called = true; return d; })).toThrow(TreeMismatchError);
+    expect(() => zipTrees(a, [{ dense: { w: new Float32Array(4) } } as never], (d) => { called = true; return d; })).toThrow(TreeMismatchError);
     expect(called).toBe(false);
   });
 });
