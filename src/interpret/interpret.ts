@@ -164,7 +164,8 @@ export function runStage(
     });
     reductions[r.name] = acc;
   }
-  const scalars = stage.scalars({ count, reductions });
+  const hyper = state.hyper ?? {};
+  const scalars = stage.scalars({ count, reductions, hyper });
 
   const roots = [stage.update, ...stage.slots.map((s) => {
     const e = stage.next[s.name];
@@ -188,7 +189,7 @@ export function runStage(
         const [value] = evaluate([r.of], leafEnv(i, scalars));
         leafReductions[r.name] = fold(r.kind, REDUCTIONS[r.kind].init, value as Value, n);
       }
-      leafScalars = { ...scalars, ...stage.leafScalars({ count, reductions, scalars, leafReductions, size: n }) };
+      leafScalars = { ...scalars, ...stage.leafScalars({ count, reductions, hyper, scalars, leafReductions, size: n }) };
     }
     const values = evaluate(roots, leafEnv(i, leafScalars));
     outUpdates.push(store(values[0] as Value, leaf.data, n));
@@ -199,5 +200,5 @@ export function runStage(
   });
   const newSlots: Record<string, Tree> = {};
   for (const s of stage.slots) newSlots[s.name] = unflatten(slotDefs[s.name] as ReturnType<typeof flatten>['def'], outSlots[s.name] ?? []);
-  return { updates: outUpdates, state: { count: count + 1, slots: newSlots } };
+  return { updates: outUpdates, state: { count: count + 1, slots: newSlots, ...(state.hyper === undefined ? {} : { hyper: state.hyper }) } };
 }

@@ -25,11 +25,16 @@ export interface ReductionDef {
   readonly scope: 'global' | 'leaf';
 }
 
-/** What `scalars` sees: the count before this step, and the global reductions. */
+/** What `scalars` sees: the count before this step, the global reductions, injected values. */
 export interface ScalarContext {
   /** Updates taken before this one: 0 on the first update (schedules take this). */
   readonly count: number;
   readonly reductions: Readonly<Record<string, number>>;
+  /**
+   * Hyperparameter values carried in the state (see `injectHyperparams`); `{}` for a stage
+   * whose hyperparameters are fixed at construction. Backends always pass it.
+   */
+  readonly hyper?: Readonly<Record<string, number>>;
 }
 
 /** What `leafScalars` sees, per leaf. */
@@ -71,4 +76,6 @@ export interface Stage {
 export interface StageState {
   readonly count: number;
   readonly slots: Readonly<Record<string, Tree>>;
+  /** Hyperparameter values handed to `scalars` as `ctx.hyper` (injected hyperparameters). */
+  readonly hyper?: Readonly<Record<string, number>>;
 }
