@@ -13,6 +13,7 @@
  * @module
  */
 import type { Stage, StageState } from './kernel/stage.js';
+import type { TransformSpec } from './spec/spec.js';
 import type { TreeLike } from './tree/tree.js';
 
 /**
@@ -42,6 +43,8 @@ export interface GradientTransformation<S = unknown> {
   update<P extends TreeLike<P>>(updates: P, state: S, params?: P): readonly [P, S];
   /** Present when every part is defined by kernel stages. */
   readonly fusable?: Fusable<S>;
+  /** The JSON description, when built by gradfuse (see `toSpec`). */
+  readonly spec?: TransformSpec;
 }
 
 /** The state type of a transformation. */

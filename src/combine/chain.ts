@@ -7,6 +7,7 @@
 import type { Fusable, GradientTransformation, StateOf } from '../base.js';
 import { StateMismatchError } from '../errors.js';
 import type { StageState } from '../kernel/stage.js';
+import { NO_SPEC } from '../spec/spec.js';
 import type { TreeLike } from '../tree/tree.js';
 
 /** The state of a chain: one entry per member, in order. */
@@ -66,5 +67,6 @@ export function chain<const T extends readonly AnyTransformation[]>(...transform
       return [u, next as unknown as ChainState<T>];
     },
     ...(fusable === undefined ? {} : { fusable }),
+    spec: { op: 'chain', transforms: members.map((m) => m.spec ?? NO_SPEC) },
   };
 }

@@ -6,6 +6,7 @@
  * @module
  */
 import type { Fusable, GradientTransformation } from '../base.js';
+import type { TransformSpec } from '../spec/spec.js';
 import { StateMismatchError } from '../errors.js';
 import { initStage, runStage } from '../interpret/interpret.js';
 import type { Mask } from '../tree/mask.js';
@@ -99,6 +100,7 @@ export function fromStage<K extends string>(stage: Stage): GradientTransformatio
       return [unflatten(flatten(updates).def, result.updates) as P, toKernelState<K>(result.state)];
     },
     fusable,
+    spec: { op: stage.name, ...stage.options } as TransformSpec,
   };
 }
 

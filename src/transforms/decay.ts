@@ -9,6 +9,7 @@ import { add, g, mul, p, scalar } from '../kernel/dsl.js';
 import type { ScalarOrSchedule } from '../schedules/schedule.js';
 import { type Mask, validateMask } from '../tree/mask.js';
 import { requireKnownKeys } from '../validate.js';
+import { FUNCTION } from '../spec/spec.js';
 import { describeHyper, hyperAt, requireScalarOrSchedule } from './hyper.js';
 
 /** Options of {@link addDecayedWeights}. */
@@ -34,7 +35,7 @@ export function addDecayedWeights(options: AddDecayedWeightsOptions = {}): Gradi
   const mask = options.mask === undefined ? undefined : validateMask(owner, options.mask);
   return defineTransform({
     name: owner,
-    options: { weightDecay: describeHyper(wd), ...(mask === undefined ? {} : { mask: typeof mask === 'function' ? '<function>' : mask }) },
+    options: { weightDecay: describeHyper(wd), ...(mask === undefined ? {} : { mask: typeof mask === 'function' ? FUNCTION : mask }) },
     scalars: ({ count }) => ({ weightDecay: hyperAt(owner, 'weightDecay', wd, count, { min: 0 }) }),
     body: () => ({ update: add(g, mul(scalar('weightDecay'), p)), next: {} }),
     ...(mask === undefined ? {} : { mask }),

@@ -7,6 +7,7 @@
  */
 import { HyperparameterError } from '../errors.js';
 import type { ScalarOrSchedule, Schedule } from '../schedules/schedule.js';
+import { FUNCTION } from '../spec/spec.js';
 
 /** A range check for a hyperparameter value. */
 export interface Range {
@@ -53,5 +54,5 @@ export function hyperAt(owner: string, name: string, value: ScalarOrSchedule, co
 
 /** The JSON-describable form of a number-or-schedule (its spec, for a gradfuse schedule). */
 export function describeHyper(value: ScalarOrSchedule): unknown {
-  return typeof value === 'number' ? value : (value.spec ?? '<function>');
+  return typeof value === 'number' ? value : (value.spec ?? FUNCTION);
 }

@@ -1,0 +1,100 @@
+/**
+ * The JSON form of an optimizer: every transformation, combinator and optimizer built by
+ * gradfuse carries its spec, `{ op, ...options }` with defaults filled in. Schedules appear as
+ * their own spec `{ schedule, options }`, masks as trees of booleans, nested transformations
+ * as specs.
+ *
+ * ```json
+ * { "op": "chain", "transforms": [
+ *   { "op": "clipByGlobalNorm", "maxNorm": 1, "eps": 0, "normType": 2 },
+ *   { "op": "adamw", "learningRate": { "schedule": "warmupCosineDecay", "options": { ... } }, "b1": 0.9, ... } ] }
+ * ```
+ *
+ * @module
+ */
+import type { GradientTransformation } from '../base.js';
+import { GradfuseError } from '../errors.js';
+
+/** A JSON value. */
+export type JsonValue = null | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue };
+
+/**
+ * The JSON description of a transformation.
+ * @category Spec
+ */
+export interface TransformSpec {
+  readonly op: string;
+  readonly [option: string]: JsonValue;
+}
+
+/**
+ * A transformation cannot be written as JSON (it holds a user function, or was not built by
+ * gradfuse), or a spec cannot be read back.
+ * @category Spec
+ */
+export class SpecError extends GradfuseError {
+  readonly _tag = 'SpecError' as const;
+  constructor(
+    /** The JSON path, e.g. `$.transforms[1].learningRate`. */
+    readonly path: string,
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(`at ${path}: expected ${expected}, got ${actual}`);
+    this.name = 'SpecError';
+  }
+}
+
+/** Stands in a combinator's spec for a member that has none; `toSpec` reports its path. */
+export const NO_SPEC = '<no spec>';
+
+/** Stands in a spec for a plain function (schedule or mask); `toSpec` reports its path. */
+export const FUNCTION = '<function>';
+
+/** The transformation with its spec attached. */
+export function withSpec<S>(tx: GradientTransformation<S>, spec: TransformSpec): GradientTransformation<S> {
+  return { ...tx, spec };
+}
+
+/** Checks that a value is plain JSON, naming the path of the first part that is not. */
+export function assertJson(value: unknown, path: string): JsonValue {
+  if (value === null || typeof value === 'boolean' || typeof value === 'string') return value;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new SpecError(path, 'a finite number', String(value));
+    return value;
+  }
+  if (Array.isArray(value)) return value.map((v, i) => assertJson(v, `${path}[${String(i)}]`));
+  if (typeof value === 'function') throw new SpecError(path, 'a value gradfuse can describe (a gradfuse schedule, not a plain function)', 'a function');
+  if (typeof value === 'object' && (Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null)) {
+    const out: Record<string, JsonValue> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = assertJson(v, `${path}.${k}`);
+    return out;
+  }
+  throw new SpecError(path, 'a JSON value', typeof value);
+}
+
+/**
+ * The spec of a transformation built by gradfuse. Throws a {@link SpecError} naming the path
+ * of the part that cannot be described (a plain function as a schedule or mask, a
+ * transformation written by hand).
+ * @category Spec
+ */
+export function toSpec(tx: GradientTransformation<unknown>): TransformSpec {
+  if (tx.spec === undefined) throw new SpecError('$', 'a transformation built by gradfuse (with a spec)', 'one without');
+  const walk = (spec: TransformSpec, path: string): void => {
+    for (const [k, v] of Object.entries(spec)) {
+      if (v === FUNCTION) throw new SpecError(`${path}.${k}`, 'a value gradfuse can describe (a gradfuse schedule or a mask tree)', 'a plain function');
+      if (v === NO_SPEC) throw new SpecError(`${path}.${k}`, 'a transformation built by gradfuse (with a spec)', 'one without');
+    }
+    const inner = (spec as { readonly transforms?: unknown }).transforms;
+    if (Array.isArray(inner)) {
+      inner.forEach((t, i) => {
+        const at = `${path}.transforms[${String(i)}]`;
+        if (t === NO_SPEC) throw new SpecError(at, 'a transformation built by gradfuse (with a spec)', 'one without');
+        walk(t as TransformSpec, at);
+      });
+    }
+  };
+  walk(tx.spec, '$');
+  return assertJson(tx.spec, '$') as TransformSpec;
+}
