@@ -43,8 +43,20 @@ export { chain } from './combine/chain.js';
 export { identity, setToZero } from './transforms/identity.js';
 export type { ScaleByLearningRateOptions } from './transforms/scale.js';
 export { scale, scaleByLearningRate, scaleBySchedule } from './transforms/scale.js';
-export type { ScaleByAdamOptions, ScaleByAdamState } from './transforms/adam.js';
-export { scaleByAdam } from './transforms/adam.js';
+export type {
+  AmsgradMaxOf,
+  ScaleByAdamaxOptions,
+  ScaleByAdamaxState,
+  ScaleByAdamOptions,
+  ScaleByAdamState,
+  ScaleByAmsgradOptions,
+  ScaleByAmsgradState,
+  ScaleByNadamOptions,
+  ScaleByNadamState,
+  ScaleByRadamOptions,
+  ScaleByRadamState,
+} from './transforms/adam.js';
+export { scaleByAdam, scaleByAdamax, scaleByAmsgrad, scaleByNadam, scaleByRadam } from './transforms/adam.js';
 export type { ClipByGlobalNormOptions } from './transforms/clipping.js';
 export { clip, clipByGlobalNorm } from './transforms/clipping.js';
 export type { AddDecayedWeightsOptions } from './transforms/decay.js';
@@ -64,8 +76,24 @@ export { zeroNans } from './transforms/numerics.js';
 // optimizers --------------------------------------------------------------------------------
 export type { SgdOptions, SgdState } from './optimizers/sgd.js';
 export { sgd } from './optimizers/sgd.js';
-export type { AdamOptions, AdamState, AdamwOptions, AdamwState } from './optimizers/adam.js';
-export { adam, adamw } from './optimizers/adam.js';
+export type {
+  AdamaxOptions,
+  AdamaxState,
+  AdamOptions,
+  AdamState,
+  AdamwOptions,
+  AdamwState,
+  AmsgradOptions,
+  AmsgradState,
+  NadamForm,
+  NadamOptions,
+  NadamState,
+  NadamwOptions,
+  NadamwState,
+  RadamOptions,
+  RadamState,
+} from './optimizers/adam.js';
+export { adam, adamax, adamw, amsgrad, nadam, nadamw, radam } from './optimizers/adam.js';
 export type { LrPlacement, RmspropOptions, RmspropState } from './optimizers/rmsprop.js';
 export { rmsprop } from './optimizers/rmsprop.js';
 export type { AdagradLrDecayOptions, AdagradOptions, AdagradState } from './optimizers/adagrad.js';

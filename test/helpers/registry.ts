@@ -5,9 +5,9 @@
  */
 import type { GradientTransformation } from '../../src/base.js';
 import { chain } from '../../src/combine/chain.js';
-import { adam, adamw } from '../../src/optimizers/adam.js';
+import { adam, adamax, adamw, amsgrad, nadam, nadamw, radam } from '../../src/optimizers/adam.js';
 import { sgd } from '../../src/optimizers/sgd.js';
-import { scaleByAdam } from '../../src/transforms/adam.js';
+import { scaleByAdam, scaleByAdamax, scaleByAmsgrad, scaleByNadam, scaleByRadam } from '../../src/transforms/adam.js';
 import { clip, clipByGlobalNorm } from '../../src/transforms/clipping.js';
 import { addDecayedWeights } from '../../src/transforms/decay.js';
 import { identity, setToZero } from '../../src/transforms/identity.js';
@@ -41,6 +41,13 @@ export const TRANSFORMS: readonly RegistryRow[] = [
   { name: 'scaleBySchedule', make: () => scaleBySchedule(lrSchedule) },
   { name: 'scaleByAdam', make: () => scaleByAdam() },
   { name: 'scaleByAdam(nesterov, epsRoot)', make: () => scaleByAdam({ nesterov: true, epsRoot: 1e-8, b1: 0.8 }) },
+  { name: 'scaleByAmsgrad', make: () => scaleByAmsgrad() },
+  { name: 'scaleByAmsgrad(raw)', make: () => scaleByAmsgrad({ maxOf: 'raw' }) },
+  { name: 'scaleByAdamax', make: () => scaleByAdamax() },
+  { name: 'scaleByRadam', make: () => scaleByRadam() },
+  { name: 'scaleByRadam(torch, nesterov)', make: () => scaleByRadam({ strictThreshold: true, epsOnUncorrectedRoot: true, nesterov: true }) },
+  { name: 'scaleByNadam', make: () => scaleByNadam() },
+  { name: 'scaleByNadam(doubleCountMu)', make: () => scaleByNadam({ doubleCountMu: true }) },
   { name: 'clip', make: () => clip(0.3) },
   { name: 'clipByGlobalNorm', make: () => clipByGlobalNorm(0.5) },
   { name: 'clipByGlobalNorm(torch, inf)', make: () => clipByGlobalNorm(0.5, { eps: 1e-6, normType: Infinity }) },
@@ -63,6 +70,12 @@ export const OPTIMIZERS: readonly RegistryRow[] = [
   { name: 'sgd(momentum, nesterov, wd)', make: () => sgd({ learningRate: 0.1, momentum: 0.9, nesterov: true, weightDecay: 1e-2 }), needsParams: true },
   { name: 'adam', make: () => adam({ learningRate: 1e-3 }) },
   { name: 'adamw', make: () => adamw({ learningRate: 1e-3, weightDecay: 1e-2 }), needsParams: true },
+  { name: 'amsgrad', make: () => amsgrad({ learningRate: 0.01 }) },
+  { name: 'adamax', make: () => adamax({ learningRate: 0.01 }) },
+  { name: 'radam', make: () => radam({ learningRate: 0.01 }) },
+  { name: 'nadam', make: () => nadam({ learningRate: 0.01 }) },
+  { name: 'nadam(momentumDecay)', make: () => nadam({ learningRate: 0.01, form: 'momentumDecay' }) },
+  { name: 'nadamw', make: () => nadamw({ learningRate: 0.01 }), needsParams: true },
   { name: 'rmsprop(centered, momentum, torch lr placement)', make: () => rmsprop({ learningRate: 1e-3, centered: true, momentum: 0.9, lrPlacement: 'afterMomentum' }) },
   { name: 'adagrad', make: () => adagrad({ learningRate: 0.1 }) },
   { name: 'adadelta', make: () => adadelta() },
