@@ -81,19 +81,11 @@ export function assertJson(value: unknown, path: string): JsonValue {
  */
 export function toSpec(tx: GradientTransformation<unknown>): TransformSpec {
   if (tx.spec === undefined) throw new SpecError('$', 'a transformation built by gradfuse (with a spec)', 'one without');
-  const walk = (spec: TransformSpec, path: string): void => {
-    for (const [k, v] of Object.entries(spec)) {
-      if (v === FUNCTION) throw new SpecError(`${path}.${k}`, 'a value gradfuse can describe (a gradfuse schedule or a mask tree)', 'a plain function');
-      if (v === NO_SPEC) throw new SpecError(`${path}.${k}`, 'a transformation built by gradfuse (with a spec)', 'one without');
-    }
-    const inner = (spec as { readonly transforms?: unknown }).transforms;
-    if (Array.isArray(inner)) {
-      inner.forEach((t, i) => {
-        const at = `${path}.transforms[${String(i)}]`;
-        if (t === NO_SPEC) throw new SpecError(at, 'a transformation built by gradfuse (with a spec)', 'one without');
-        walk(t as TransformSpec, at);
-      });
-    }
+  const walk = (value: unknown, path: string): void => {
+    if (value === FUNCTION) throw new SpecError(path, 'a value gradfuse can describe (a gradfuse schedule or a mask tree)', 'a plain function');
+    if (value === NO_SPEC) throw new SpecError(path, 'a transformation built by gradfuse (with a spec)', 'one without');
+    if (Array.isArray(value)) value.forEach((v, i) => { walk(v, `${path}[${String(i)}]`); });
+    else if (typeof value === 'object' && value !== null) for (const [k, v] of Object.entries(value)) walk(v, `${path}.${k}`);
   };
   walk(tx.spec, '$');
   return assertJson(tx.spec, '$') as TransformSpec;
