@@ -38,6 +38,8 @@ export * as kernel from './kernel/dsl.js';
 // combinators -------------------------------------------------------------------------------
 export type { ChainState } from './combine/chain.js';
 export { chain } from './combine/chain.js';
+export type { InjectHyperparamsConfig, InjectHyperparamsState } from './combine/injectHyperparams.js';
+export { injectHyperparams } from './combine/injectHyperparams.js';
 
 // transformations ---------------------------------------------------------------------------
 export { identity, setToZero } from './transforms/identity.js';
