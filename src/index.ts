@@ -33,6 +33,7 @@ export type { BinaryOp, Expr, Op, TernaryOp, UnaryOp } from './kernel/expr.js';
 export type { LeafScalarContext, ReductionDef, ScalarContext, SlotDef, Stage, StageState } from './kernel/stage.js';
 export type { KernelState, TransformDefinition } from './kernel/define.js';
 export { defineTransform } from './kernel/define.js';
+export { printKernel } from './kernel/print.js';
 export * as kernel from './kernel/dsl.js';
 
 // combinators -------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ describe('README', () => {
   it('shows examples/quickstart.ts verbatim', () => {
     const readme = readFileSync(`${root}README.md`, 'utf8');
     const source = readFileSync(`${root}examples/quickstart.ts`, 'utf8').replace("'../src/index.js'", "'gradfuse'");
-    const block = /<!-- quickstart:begin[^\n]*\n```ts\n([\s\S]*?)```\n<!-- quickstart:end -->/.exec(readme)?.[1];
+    const block = /<!-- example: examples\/quickstart\.ts -->\n```ts\n([\s\S]*?)```/.exec(readme)?.[1];
     expect(block).toBe(source);
     expect(readme.startsWith('# gradfuse\n\n```sh\nnpm ci && npm run demo')).toBe(true);
     expect(readme).toContain('npm ci && npm test');
