@@ -23,6 +23,8 @@ export { tensor } from './tree/leaf.js';
 export type { Flat, FlatLeaf, Tree, TreeDef, TreeLike } from './tree/tree.js';
 export { assertSameStructure, cloneTree, flatten, fullLike, mapTree, treeSize, unflatten, zerosLike, zipTrees } from './tree/tree.js';
 export type { Mask, MaskTree } from './tree/mask.js';
+export type { GlobalNormOptions } from './tree/norm.js';
+export { globalNorm } from './tree/norm.js';
 
 // base --------------------------------------------------------------------------------------
 export type { EmptyState, Fusable, GradientTransformation, StateOf } from './base.js';
