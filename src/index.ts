@@ -39,7 +39,7 @@ export { printKernel } from './kernel/print.js';
 export * as kernel from './kernel/dsl.js';
 
 // combinators -------------------------------------------------------------------------------
-export type { ChainState } from './combine/chain.js';
+export type { ChainState, ChainTransformation } from './combine/chain.js';
 export { chain } from './combine/chain.js';
 export type { InjectHyperparamsConfig, InjectHyperparamsState } from './combine/injectHyperparams.js';
 export { injectHyperparams } from './combine/injectHyperparams.js';
@@ -107,6 +107,37 @@ export type { AdadeltaOptions, AdadeltaState } from './optimizers/adadelta.js';
 export { adadelta } from './optimizers/adadelta.js';
 export type { LionOptions, LionState } from './optimizers/lion.js';
 export { lion } from './optimizers/lion.js';
+
+// compiler ----------------------------------------------------------------------------------
+export type {
+  Allocator,
+  Backend,
+  BufferAllocatorOptions,
+  CompileErrorReason,
+  CompileOptions,
+  Compiled,
+  CompiledStorage,
+  FlatTree,
+  LeafLayout,
+  MemoryOption,
+  Region,
+  TreeLayout,
+} from './compile/index.js';
+export {
+  CompileError,
+  STORAGE_ALIGNMENT,
+  allocateFlat,
+  arrayBufferAllocator,
+  bufferAllocator,
+  canEvaluate,
+  clearKernelCache,
+  compile,
+  copyIntoFlat,
+  kernelCacheSize,
+  layoutOf,
+  packTree,
+  sharedArrayBufferAllocator,
+} from './compile/index.js';
 
 // schedules ---------------------------------------------------------------------------------
 export type { ScalarOrSchedule, Schedule, ScheduleSpec } from './schedules/schedule.js';

@@ -14,6 +14,9 @@ import type { TreeLike } from '../tree/tree.js';
 export type ChainState<T extends readonly GradientTransformation<unknown>[]> = { readonly [K in keyof T]: StateOf<T[K]> };
 
 type AnyTransformation = GradientTransformation<unknown>;
+
+/** A chain: a transformation that also lists its members (for messages that name one). */
+export type ChainTransformation<T extends readonly AnyTransformation[]> = GradientTransformation<ChainState<T>> & { readonly members: T };
 type Untyped = GradientTransformation<unknown>;
 
 /**
@@ -24,7 +27,7 @@ type Untyped = GradientTransformation<unknown>;
  * ```
  * @category Combinators
  */
-export function chain<const T extends readonly AnyTransformation[]>(...transforms: T): GradientTransformation<ChainState<T>> {
+export function chain<const T extends readonly AnyTransformation[]>(...transforms: T): ChainTransformation<T> {
   const members = transforms as unknown as readonly Untyped[];
   const checkState = (state: unknown): readonly unknown[] => {
     if (!Array.isArray(state) || state.length !== members.length) {
@@ -68,5 +71,6 @@ export function chain<const T extends readonly AnyTransformation[]>(...transform
     },
     ...(fusable === undefined ? {} : { fusable }),
     spec: { op: 'chain', transforms: members.map((m) => m.spec ?? NO_SPEC) },
+    members: transforms,
   };
 }

@@ -68,3 +68,30 @@ export function js(strings: TemplateStringsArray, ...args: readonly CodeArg[]): 
 export function joinCode(parts: readonly Code[], separator: Code = new Code('\n')): Code {
   return new Code(parts.map((p) => p.text).join(separator.text));
 }
+
+/** Joins lines of code with newlines. */
+export function lines(parts: readonly Code[]): Code {
+  return joinCode(parts, new Code('\n'));
+}
+
+/**
+ * Indents every line of `code` by `depth` levels of two spaces. A code-to-code rewrite: the
+ * input is already code, so nothing is quoted or unquoted.
+ */
+export function indent(code: Code, depth = 1): Code {
+  const pad = '  '.repeat(depth);
+  return new Code(
+    code.text
+      .split('\n')
+      .map((line) => (line === '' ? line : pad + line))
+      .join('\n'),
+  );
+}
+
+const HEX = /^[0-9a-f]+$/;
+
+/** Lower-case hexadecimal digits (a structural hash) as code; anything else throws. */
+export function hexDigits(text: string): Code {
+  if (!HEX.test(text)) throw new Error(`codegen: not hexadecimal digits: ${JSON.stringify(text)}`);
+  return new Code(text);
+}

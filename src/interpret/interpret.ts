@@ -65,13 +65,14 @@ export function evaluate(roots: readonly Expr[], env: Env): Value[] {
         const spec = OPS[e.op];
         const args = e.args.map(ev);
         if (args.every((a) => typeof a === 'number')) {
-          v = spec.eval(...(args as number[]));
+          const [x = 0, y = 0, z = 0] = args as number[];
+          v = spec.eval(x, y, z);
           break;
         }
         const out = new Float64Array(env.n);
         const [a, b, c] = args as [Value, Value?, Value?];
-        if (spec.arity === 1) for (let i = 0; i < env.n; i++) out[i] = spec.eval(at(a, i));
-        else if (spec.arity === 2) for (let i = 0; i < env.n; i++) out[i] = spec.eval(at(a, i), at(b as Value, i));
+        if (spec.arity === 1) for (let i = 0; i < env.n; i++) out[i] = spec.eval(at(a, i), 0, 0);
+        else if (spec.arity === 2) for (let i = 0; i < env.n; i++) out[i] = spec.eval(at(a, i), at(b as Value, i), 0);
         else for (let i = 0; i < env.n; i++) out[i] = spec.eval(at(a, i), at(b as Value, i), at(c as Value, i));
         v = out;
         break;

@@ -12,8 +12,11 @@ import type { Op } from './expr.js';
 /** One operation's semantics and renderings. */
 export interface OpSpec {
   readonly arity: 1 | 2 | 3;
-  /** The meaning, on float64 numbers. */
-  readonly eval: (...args: number[]) => number;
+  /**
+   * The meaning, on float64 numbers. Fixed arity (operands past the op's arity are ignored;
+   * pass 0), so that calling it allocates nothing.
+   */
+  readonly eval: (a: number, b: number, c: number) => number;
   /** The same meaning as a JavaScript expression over the argument expressions. */
   readonly emit: (...args: Code[]) => Code;
   /** Math-like text for `printKernel`. */
@@ -30,7 +33,7 @@ const s0 = (args: readonly string[], i: number): string => args[i] ?? '?';
 function unary(evalFn: (a: number) => number, emit: (a: Code) => Code, print: (a: string) => string): OpSpec {
   return {
     arity: 1,
-    eval: (...x) => evalFn(x[0] as number),
+    eval: (a) => evalFn(a),
     emit: (...c) => emit(a0(c, 0)),
     print: (...s) => print(s0(s, 0)),
   };
@@ -42,7 +45,7 @@ function binary(
 ): OpSpec {
   return {
     arity: 2,
-    eval: (...x) => evalFn(x[0] as number, x[1] as number),
+    eval: (a, b) => evalFn(a, b),
     emit: (...c) => emit(a0(c, 0), a0(c, 1)),
     print: (...s) => print(s0(s, 0), s0(s, 1)),
   };
@@ -73,7 +76,7 @@ export const OPS = {
   eq: binary((a, b) => (a === b ? 1 : 0), (a, b) => js`(${a} === ${b} ? 1 : 0)`, (a, b) => `[${a} = ${b}]`),
   select: {
     arity: 3,
-    eval: (...x) => (x[0] !== 0 ? (x[1] as number) : (x[2] as number)),
+    eval: (c, a, b) => (c !== 0 ? a : b),
     emit: (...c) => js`(${a0(c, 0)} !== 0 ? ${a0(c, 1)} : ${a0(c, 2)})`,
     print: (...s) => `(${s0(s, 0)} ? ${s0(s, 1)} : ${s0(s, 2)})`,
   },

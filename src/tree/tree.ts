@@ -24,7 +24,9 @@ export type Tree = Leaf | readonly Tree[] | { readonly [key: string]: Tree };
  * to {@link Tree}'s index signature), and rejects non-tree members such as numbers.
  * @category Trees
  */
-export type TreeLike<P> = Tree | { readonly [K in keyof P]: TreeNode<P[K]> };
+export type TreeLike<P> = Tree | TreeMapped<P>;
+/** The record/array part of {@link TreeLike}, a separate alias so that it distributes over unions. */
+export type TreeMapped<P> = { readonly [K in keyof P]: TreeNode<P[K]> };
 /** One node of a {@link TreeLike}: a leaf, or an object/array of nodes. */
 export type TreeNode<V> = V extends Tree ? V : V extends object ? { readonly [K in keyof V]: TreeNode<V[K]> } : never;
 
@@ -124,7 +126,8 @@ export function unflatten(def: TreeDef, data: readonly FloatArray[]): Tree {
       case 'record': {
         const out: Record<string, Tree> = {};
         d.keys.forEach((k, i) => {
-          out[k] = build(d.children[i] as TreeDef);
+          // defineProperty, so that a key such as `__proto__` stays an ordinary own key.
+          Object.defineProperty(out, k, { value: build(d.children[i] as TreeDef), enumerable: true, writable: true, configurable: true });
         });
         return out;
       }

@@ -44,7 +44,8 @@ describe('chain', () => {
 
   it('types: update returns the caller tree type, state is a tuple of member states', () => {
     const tx = chain(scaleByAdam(), scale(1));
-    expectTypeOf(tx).toEqualTypeOf<GradientTransformation<readonly [ScaleByAdamState, KernelState]>>();
+    expectTypeOf(tx).toMatchTypeOf<GradientTransformation<readonly [ScaleByAdamState, KernelState]>>();
+    expectTypeOf(tx.init({ w: new Float32Array(1) })).toEqualTypeOf<readonly [ScaleByAdamState, KernelState]>();
     const params = { w: new Float32Array(1), nested: { b: new Float64Array(1) } };
     const [u] = tx.update(params, tx.init(params));
     expectTypeOf(u).toEqualTypeOf<typeof params>();

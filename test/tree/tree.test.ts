@@ -84,3 +84,15 @@ describe('masks', () => {
     expect(() => resolveMask({ dense: true, ln: false, x: true }, params, 't')).toThrow(/at x/);
   });
 });
+
+describe('hostile keys', () => {
+  it('a "__proto__" key from JSON stays an own key through flatten/unflatten and init', () => {
+    const tree = JSON.parse('{"__proto__": {"w": [1]}, "b": [2]}') as Record<string, unknown>;
+    const params = { ...Object.fromEntries(Object.keys(tree).map((k) => [k, k === 'b' ? new Float32Array(1) : { w: new Float32Array(1) }])) };
+    const { leaves, def } = flatten(params as never);
+    expect(leaves.map((l) => l.path)).toEqual(['__proto__.w', 'b']);
+    const back = unflatten(def, leaves.map((l) => l.data)) as Record<string, unknown>;
+    expect(Object.keys(back)).toEqual(['__proto__', 'b']);
+    expect(Object.getPrototypeOf(back)).toBe(Object.prototype);
+  });
+});
