@@ -3,8 +3,8 @@
  * `chain(clipByGlobalNorm(1), adamw({ learningRate: warmupCosineDecay(...) }))` and print the
  * loss falling.
  */
-import { adamw, applyUpdates, chain, clipByGlobalNorm, warmupCosineDecay } from '../src/index.js';
-import { type MlpParams, initMlp, mseLossAndGrad, rng, zeroGrads } from './mlp.js';
+import { adamw, chain, clipByGlobalNorm, compile, warmupCosineDecay } from '../src/index.js';
+import { initMlp, mseLossAndGrad, rng } from './mlp.js';
 
 export interface DemoResult {
   readonly firstLoss: number;
@@ -23,22 +23,21 @@ export function runDemo(options: { readonly steps?: number; readonly log?: (line
   const schedule = warmupCosineDecay({ initValue: 0, peakValue: 0.03, warmupSteps: Math.floor(steps / 10), decaySteps: steps, endValue: 1e-4 });
   const optimizer = chain(clipByGlobalNorm(1), adamw({ learningRate: schedule, weightDecay: 1e-4 }));
 
-  let params: MlpParams = initMlp(2, 32, 1, 1);
-  let state = optimizer.init(params);
-  const grads = zeroGrads(params);
+  // The compiled optimizer owns flat storage; the model reads `params` and writes `grads`
+  // through views into it, and `step()` runs the whole chain as one fused loop, in place.
+  const compiled = compile(optimizer, initMlp(2, 32, 1, 1));
+  const { params, grads } = compiled;
   let firstLoss = Number.NaN;
   let loss = Number.NaN;
   log(`training a 2-32-1 tanh MLP on ${String(n)} points for ${String(steps)} steps`);
-  log('optimizer: chain(clipByGlobalNorm(1), adamw({ learningRate: warmupCosineDecay(0 -> 0.03 -> 1e-4) }))');
+  log(`optimizer: chain(clipByGlobalNorm(1), adamw({ learningRate: warmupCosineDecay(0 -> 0.03 -> 1e-4) })), compiled (${compiled.backend} backend, ${String(compiled.passCount)} passes)`);
   for (let step = 0; step < steps; step++) {
     loss = mseLossAndGrad(params, x, y, n, grads);
     if (step === 0) firstLoss = loss;
     if (step % Math.max(1, Math.floor(steps / 10)) === 0) {
       log(`step ${String(step).padStart(4)}  loss ${loss.toFixed(5)}  lr ${schedule(step).toExponential(2)}`);
     }
-    const [updates, next] = optimizer.update(grads, state, params);
-    params = applyUpdates(params, updates);
-    state = next;
+    compiled.step();
   }
   loss = mseLossAndGrad(params, x, y, n, grads);
   log(`step ${String(steps).padStart(4)}  loss ${loss.toFixed(5)}`);
