@@ -5,7 +5,7 @@
  * place, on params, updates and every state slot.
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { type Backend, compile } from '../../src/compile/index.js';
 import type { Tree } from '../../src/tree/tree.js';
 import { applyUpdates } from '../../src/update.js';

@@ -3,9 +3,6 @@
  * they are built from, validation, and convergence (a quadratic, and optax's alias_test
  * parabola and Rosenbrock).
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { GradientTransformation } from '../../src/base.js';
 import { HyperparameterError } from '../../src/errors.js';
@@ -23,39 +20,12 @@ import {
 } from '../../src/optimizers/adam.js';
 import { scaleByAdam, scaleByAdamax, scaleByAmsgrad, scaleByNadam, scaleByRadam } from '../../src/transforms/adam.js';
 import type { FloatArray } from '../../src/tree/leaf.js';
-import { type Tree, flatten } from '../../src/tree/tree.js';
 import { applyUpdates } from '../../src/update.js';
+import { type TorchCase, loadTorchCase, num, replayTorchCase } from './localTorchReplay.js';
 
-// ---------------------------------------------------------------------------------------------
-// a local replay of the PyTorch conformance vectors (format: shared/conformance/README.md)
-// ---------------------------------------------------------------------------------------------
-
-const TORCH_DIR = path.resolve(fileURLToPath(new URL('../..', import.meta.url)), '..', 'shared', 'conformance', 'torch');
-
-interface JsonLeaf {
-  readonly shape: readonly number[];
-  readonly data: readonly number[];
-}
-type JsonTree = JsonLeaf | { readonly [key: string]: JsonTree };
-
-interface TorchCase {
-  readonly name: string;
-  readonly pipeline: readonly Readonly<Record<string, unknown>>[];
-  readonly params0: JsonTree;
-  readonly steps: readonly { readonly lr: number; readonly grads: JsonTree; readonly params: JsonTree }[];
-}
-
-const loadCase = (name: string): TorchCase =>
-  JSON.parse(readFileSync(path.join(TORCH_DIR, `${name}.json`), 'utf8')) as TorchCase;
-
-const isJsonLeaf = (t: JsonTree): t is JsonLeaf => Array.isArray((t as JsonLeaf).shape) && Array.isArray((t as JsonLeaf).data);
-
-/** A JSON tree as a tree of float64 tensors `{ shape, data }`. */
-function decode(t: JsonTree): Tree {
-  if (isJsonLeaf(t)) return { shape: [...t.shape], data: Float64Array.from(t.data) };
-  const rec = t as { readonly [key: string]: JsonTree };
-  return Object.fromEntries(Object.keys(rec).map((k) => [k, decode(rec[k] as JsonTree)]));
-}
+// The local replay of the PyTorch vectors is shared with the RMSprop/Adagrad/Adadelta tests.
+const loadCase = loadTorchCase;
+const replay = replayTorchCase;
 
 /** The only op of a case's pipeline, checked to be `op` with no weight decay. */
 function onlyOp(c: TorchCase, op: string): Readonly<Record<string, unknown>> {
@@ -66,45 +36,6 @@ function onlyOp(c: TorchCase, op: string): Readonly<Record<string, unknown>> {
   if ('maximize' in o) expect(o.maximize).toBe(false);
   for (const s of c.steps) expect(s.lr).toBe(o.lr);
   return o;
-}
-
-const num = (o: Readonly<Record<string, unknown>>, key: string): number => {
-  const v = o[key];
-  if (typeof v !== 'number') throw new Error(`pipeline field ${key} is not a number`);
-  return v;
-};
-
-const within = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-12 + 1e-10 * Math.abs(b);
-
-interface Replay {
-  /** max |gradfuse - torch| over every parameter after every step. */
-  readonly maxAbsError: number;
-  /** The first elements outside the tolerance `1e-12 + 1e-10·|torch|`. */
-  readonly failures: readonly string[];
-}
-
-function replay<S>(opt: GradientTransformation<S>, c: TorchCase): Replay {
-  let params = decode(c.params0);
-  let state = opt.init(params);
-  let maxAbsError = 0;
-  const failures: string[] = [];
-  c.steps.forEach((step, k) => {
-    const [updates, next] = opt.update(decode(step.grads), state, params);
-    params = applyUpdates(params, updates);
-    state = next;
-    const got = flatten(params).leaves;
-    const want = flatten(decode(step.params)).leaves;
-    expect(got.map((l) => l.path)).toEqual(want.map((l) => l.path));
-    got.forEach((leaf, j) => {
-      const ref = (want[j] as (typeof want)[number]).data;
-      leaf.data.forEach((a, i) => {
-        const b = ref[i] as number;
-        maxAbsError = Math.max(maxAbsError, Math.abs(a - b));
-        if (!within(a, b) && failures.length < 5) failures.push(`step ${String(k + 1)} ${leaf.path}[${String(i)}]: ${String(a)} vs ${String(b)}`);
-      });
-    });
-  });
-  return { maxAbsError, failures };
 }
 
 describe('PyTorch conformance (float64, params after every step)', () => {
