@@ -7,3 +7,7 @@ const [updates] = opt.update({ w: new Float32Array([0.5, 0.5, 0.5]) }, opt.init(
 const next = applyUpdates(params, updates);
 if (!(next.w instanceof Float32Array) || !(next.w[0] < 1)) throw new Error('ESM smoke test failed');
 console.log('esm ok', Array.from(next.w).map((x) => x.toFixed(4)).join(' '));
+
+const { formatFloatArray } = await import('gradfuse/testing');
+if (formatFloatArray(Float32Array.of(0.1)) !== 'Float32Array(1) [0.1]') throw new Error('gradfuse/testing ESM smoke test failed');
+console.log('esm gradfuse/testing ok');

@@ -139,6 +139,33 @@ export {
   sharedArrayBufferAllocator,
 } from './compile/index.js';
 
+// state snapshots -----------------------------------------------------------------------------
+export type {
+  EncodedLeaf,
+  EncodedLeafHead,
+  EncodedNumber,
+  EncodedState,
+  EncodedTree,
+  LeafForm,
+  LoadStateOptions,
+  SnapshotErrorReason,
+  SnapshotErrors,
+  SpecialNumber,
+  StateSnapshot,
+} from './state/index.js';
+export {
+  BINARY_MAGIC,
+  SNAPSHOT_FORMAT,
+  SNAPSHOT_VERSION,
+  SnapshotError,
+  decodeState,
+  decodeStateBinary,
+  loadState,
+  loadStateBinary,
+  saveState,
+  saveStateBinary,
+} from './state/index.js';
+
 // schedules ---------------------------------------------------------------------------------
 export type { ScalarOrSchedule, Schedule, ScheduleSpec } from './schedules/schedule.js';
 export type {

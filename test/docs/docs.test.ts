@@ -11,7 +11,8 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const docs = ['README.md', ...readdirSync(`${root}docs`).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
 
 /** The source as the docs show it: the package's own name instead of the relative import. */
-const asShown = (source: string): string => source.replace(/'(?:\.\.\/)+src\/index\.js'/g, "'gradfuse'");
+const asShown = (source: string): string =>
+  source.replace(/'(?:\.\.\/)+src\/index\.js'/g, "'gradfuse'").replace(/'(?:\.\.\/)+src\/testing\/index\.js'/g, "'gradfuse/testing'");
 
 interface Block {
   readonly doc: string;
