@@ -12,6 +12,7 @@ import { type ScaleByAdadeltaOptions, type ScaleByAdadeltaState, scaleByAdadelta
 import { addDecayedWeights } from '../transforms/decay.js';
 import { identity } from '../transforms/identity.js';
 import { scaleByLearningRate } from '../transforms/scale.js';
+import { specOptions, withSpec } from '../spec/spec.js';
 import { requireKnownKeys } from '../validate.js';
 
 /** Options of {@link adadelta}. */
@@ -50,10 +51,18 @@ export type AdadeltaState = readonly [KernelState, ScaleByAdadeltaState, KernelS
  */
 export function adadelta(options: AdadeltaOptions = {}): GradientTransformation<AdadeltaState> {
   requireKnownKeys('adadelta', options, ['learningRate', 'rho', 'eps', 'weightDecay', 'mask']);
-  const { learningRate, weightDecay, mask, ...scaler } = options;
+  const { learningRate, weightDecay, mask, ...moments } = options;
   const decay =
     (weightDecay === undefined || weightDecay === 0) && mask === undefined
       ? identity()
       : addDecayedWeights({ weightDecay: weightDecay ?? 0, ...(mask === undefined ? {} : { mask }) });
-  return chain(decay, scaleByAdadelta(scaler), scaleByLearningRate(learningRate ?? 1));
+  const scaler = scaleByAdadelta(moments);
+  const lr = scaleByLearningRate(learningRate ?? 1);
+  return withSpec(chain(decay, scaler, lr), {
+    op: 'adadelta',
+    ...specOptions(lr, ['learningRate']),
+    ...specOptions(scaler, ['rho', 'eps']),
+    weightDecay: 0,
+    ...specOptions(decay, ['weightDecay', 'mask']),
+  });
 }

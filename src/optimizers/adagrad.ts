@@ -9,6 +9,7 @@ import type { KernelState } from '../kernel/define.js';
 import { type Schedule, type ScalarOrSchedule, describeSchedule } from '../schedules/schedule.js';
 import { type ScaleByRssOptions, type ScaleByRssState, scaleByRss } from '../transforms/adagrad.js';
 import { scaleByLearningRate } from '../transforms/scale.js';
+import { specOptions, withSpec } from '../spec/spec.js';
 import { requireKnownKeys, requireNonNegative } from '../validate.js';
 
 /** Options of {@link adagrad}. */
@@ -48,7 +49,13 @@ export type AdagradState = readonly [ScaleByRssState, KernelState];
 export function adagrad(options: AdagradOptions): GradientTransformation<AdagradState> {
   requireKnownKeys('adagrad', options, ['learningRate', 'initialAccumulatorValue', 'eps', 'epsInSqrt']);
   const { learningRate, ...rss } = options;
-  return chain(scaleByRss(rss), scaleByLearningRate(learningRate));
+  const scaler = scaleByRss(rss);
+  const lr = scaleByLearningRate(learningRate);
+  return withSpec(chain(scaler, lr), {
+    op: 'adagrad',
+    ...specOptions(lr, ['learningRate']),
+    ...specOptions(scaler, ['initialAccumulatorValue', 'eps', 'epsInSqrt']),
+  });
 }
 
 /** Options of {@link adagradLrDecay}. */

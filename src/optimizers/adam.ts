@@ -29,7 +29,11 @@ import {
 } from '../transforms/adam.js';
 import { addDecayedWeights } from '../transforms/decay.js';
 import { scaleByLearningRate } from '../transforms/scale.js';
+import { type JsonValue, specOptions, withSpec } from '../spec/spec.js';
 import { requireKnownKeys, requireOneOf } from '../validate.js';
+
+/** The moment options every member of the family records in its spec. */
+const MOMENT_KEYS = ['b1', 'b2', 'eps', 'epsRoot'] as const;
 
 /** Options of {@link adam}. */
 export interface AdamOptions extends ScaleByAdamOptions {
@@ -54,7 +58,13 @@ export type AdamState = readonly [ScaleByAdamState, KernelState];
 export function adam(options: AdamOptions): GradientTransformation<AdamState> {
   requireKnownKeys('adam', options, ['learningRate', 'b1', 'b2', 'eps', 'epsRoot', 'nesterov']);
   const { learningRate, ...moments } = options;
-  return chain(scaleByAdam(moments), scaleByLearningRate(learningRate));
+  const scaler = scaleByAdam(moments);
+  const lr = scaleByLearningRate(learningRate);
+  return withSpec(chain(scaler, lr), {
+    op: 'adam',
+    ...specOptions(lr, ['learningRate']),
+    ...specOptions(scaler, [...MOMENT_KEYS, 'nesterov']),
+  });
 }
 
 /** Options of {@link adamw}. */
@@ -79,11 +89,15 @@ export type AdamwState = readonly [ScaleByAdamState, KernelState, KernelState];
 export function adamw(options: AdamwOptions): GradientTransformation<AdamwState> {
   requireKnownKeys('adamw', options, ['learningRate', 'b1', 'b2', 'eps', 'epsRoot', 'nesterov', 'weightDecay', 'mask']);
   const { learningRate, weightDecay, mask, ...moments } = options;
-  return chain(
-    scaleByAdam(moments),
-    addDecayedWeights({ weightDecay: weightDecay ?? 1e-4, ...(mask === undefined ? {} : { mask }) }),
-    scaleByLearningRate(learningRate),
-  );
+  const scaler = scaleByAdam(moments);
+  const decay = addDecayedWeights({ weightDecay: weightDecay ?? 1e-4, ...(mask === undefined ? {} : { mask }) });
+  const lr = scaleByLearningRate(learningRate);
+  return withSpec(chain(scaler, decay, lr), {
+    op: 'adamw',
+    ...specOptions(lr, ['learningRate']),
+    ...specOptions(scaler, [...MOMENT_KEYS, 'nesterov']),
+    ...specOptions(decay, ['weightDecay', 'mask']),
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -117,7 +131,13 @@ export type AmsgradState = readonly [ScaleByAmsgradState, KernelState];
 export function amsgrad(options: AmsgradOptions): GradientTransformation<AmsgradState> {
   requireKnownKeys('amsgrad', options, ['learningRate', 'b1', 'b2', 'eps', 'epsRoot', 'maxOf']);
   const { learningRate, ...moments } = options;
-  return chain(scaleByAmsgrad(moments), scaleByLearningRate(learningRate));
+  const scaler = scaleByAmsgrad(moments);
+  const lr = scaleByLearningRate(learningRate);
+  return withSpec(chain(scaler, lr), {
+    op: 'amsgrad',
+    ...specOptions(lr, ['learningRate']),
+    ...specOptions(scaler, [...MOMENT_KEYS, 'maxOf']),
+  });
 }
 
 /** Options of {@link adamax}. */
@@ -145,7 +165,13 @@ export type AdamaxState = readonly [ScaleByAdamaxState, KernelState];
 export function adamax(options: AdamaxOptions): GradientTransformation<AdamaxState> {
   requireKnownKeys('adamax', options, ['learningRate', 'b1', 'b2', 'eps']);
   const { learningRate, ...moments } = options;
-  return chain(scaleByAdamax(moments), scaleByLearningRate(learningRate));
+  const scaler = scaleByAdamax(moments);
+  const lr = scaleByLearningRate(learningRate);
+  return withSpec(chain(scaler, lr), {
+    op: 'adamax',
+    ...specOptions(lr, ['learningRate']),
+    ...specOptions(scaler, ['b1', 'b2', 'eps']),
+  });
 }
 
 /** Options of {@link radam}. */
@@ -187,7 +213,13 @@ export function radam(options: RadamOptions): GradientTransformation<RadamState>
     'epsOnUncorrectedRoot',
   ]);
   const { learningRate, ...moments } = options;
-  return chain(scaleByRadam(moments), scaleByLearningRate(learningRate));
+  const scaler = scaleByRadam(moments);
+  const lr = scaleByLearningRate(learningRate);
+  return withSpec(chain(scaler, lr), {
+    op: 'radam',
+    ...specOptions(lr, ['learningRate']),
+    ...specOptions(scaler, [...MOMENT_KEYS, 'threshold', 'nesterov', 'strictThreshold', 'epsOnUncorrectedRoot']),
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -247,6 +279,19 @@ function nadamScaler(owner: string, options: Omit<NadamOptions, 'learningRate'>)
 }
 
 /**
+ * The NAdam options of a spec, read from the scaler that was built: the moments, the form, and
+ * the momentum-decay options only with `form: 'momentumDecay'` (`'dozat'` rejects them).
+ */
+function nadamSpecOptions(scaler: GradientTransformation<unknown>): Record<string, JsonValue> {
+  const form: NadamForm = scaler.spec?.op === 'scaleByNadam' ? 'momentumDecay' : 'dozat';
+  return {
+    ...specOptions(scaler, MOMENT_KEYS),
+    form,
+    ...(form === 'momentumDecay' ? specOptions(scaler, ['momentumDecay', 'doubleCountMu']) : {}),
+  };
+}
+
+/**
  * NAdam: Adam with Nesterov momentum, in one of two forms, then `-η_t`.
  *
  * - `form: 'dozat'` (default) is optax's `nadam`: {@link scaleByAdam} with `nesterov: true`,
@@ -271,7 +316,9 @@ function nadamScaler(owner: string, options: Omit<NadamOptions, 'learningRate'>)
 export function nadam(options: NadamOptions): GradientTransformation<NadamState> {
   requireKnownKeys('nadam', options, NADAM_KEYS);
   const { learningRate, ...rest } = options;
-  return chain(nadamScaler('nadam', rest), scaleByLearningRate(learningRate));
+  const scaler = nadamScaler('nadam', rest);
+  const lr = scaleByLearningRate(learningRate);
+  return withSpec(chain(scaler, lr), { op: 'nadam', ...specOptions(lr, ['learningRate']), ...nadamSpecOptions(scaler) });
 }
 
 /** Options of {@link nadamw}. */
@@ -298,9 +345,13 @@ export type NadamwState = readonly [ScaleByAdamState | ScaleByNadamState, Kernel
 export function nadamw(options: NadamwOptions): GradientTransformation<NadamwState> {
   requireKnownKeys('nadamw', options, [...NADAM_KEYS, 'weightDecay', 'mask']);
   const { learningRate, weightDecay, mask, ...rest } = options;
-  return chain(
-    nadamScaler('nadamw', rest),
-    addDecayedWeights({ weightDecay: weightDecay ?? 1e-4, ...(mask === undefined ? {} : { mask }) }),
-    scaleByLearningRate(learningRate),
-  );
+  const scaler = nadamScaler('nadamw', rest);
+  const decay = addDecayedWeights({ weightDecay: weightDecay ?? 1e-4, ...(mask === undefined ? {} : { mask }) });
+  const lr = scaleByLearningRate(learningRate);
+  return withSpec(chain(scaler, decay, lr), {
+    op: 'nadamw',
+    ...specOptions(lr, ['learningRate']),
+    ...nadamSpecOptions(scaler),
+    ...specOptions(decay, ['weightDecay', 'mask']),
+  });
 }

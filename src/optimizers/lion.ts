@@ -12,6 +12,7 @@ import { addDecayedWeights } from '../transforms/decay.js';
 import { identity } from '../transforms/identity.js';
 import { type ScaleByLionState, scaleByLion } from '../transforms/lion.js';
 import { scaleByLearningRate } from '../transforms/scale.js';
+import { specOptions, withSpec } from '../spec/spec.js';
 import { requireKnownKeys } from '../validate.js';
 
 /** Options of {@link lion}. */
@@ -54,5 +55,13 @@ export function lion(options: LionOptions): GradientTransformation<LionState> {
     weightDecay === 0 && mask === undefined
       ? identity()
       : addDecayedWeights({ weightDecay: weightDecay ?? 1e-3, ...(mask === undefined ? {} : { mask }) });
-  return chain(scaleByLion(moments), decay, scaleByLearningRate(learningRate));
+  const scaler = scaleByLion(moments);
+  const lr = scaleByLearningRate(learningRate);
+  return withSpec(chain(scaler, decay, lr), {
+    op: 'lion',
+    ...specOptions(lr, ['learningRate']),
+    ...specOptions(scaler, ['b1', 'b2']),
+    weightDecay: 0,
+    ...specOptions(decay, ['weightDecay', 'mask']),
+  });
 }

@@ -11,6 +11,7 @@ import { identity } from '../transforms/identity.js';
 import { type TraceState, trace } from '../transforms/momentum.js';
 import { type ScaleByRmsOptions, type ScaleByRmsState, type ScaleByStddevState, scaleByRms, scaleByStddev } from '../transforms/rms.js';
 import { scaleByLearningRate } from '../transforms/scale.js';
+import { specOptions, withSpec } from '../spec/spec.js';
 import { requireBoolean, requireKnownKeys, requireOneOf } from '../validate.js';
 
 /** Where {@link rmsprop} multiplies by the learning rate relative to the momentum buffer. */
@@ -91,5 +92,14 @@ export function rmsprop(options: RmspropOptions): GradientTransformation<Rmsprop
   const useMomentum = momentum !== undefined && momentum !== 0;
   const buffer = useMomentum ? trace({ decay: momentum, nesterov: isNesterov }) : identity();
   const tail = placement === 'beforeMomentum' ? ([lr, buffer] as const) : ([buffer, lr] as const);
-  return chain(scaler, ...tail) as GradientTransformation<RmspropState>;
+  return withSpec(chain(scaler, ...tail) as GradientTransformation<RmspropState>, {
+    op: owner,
+    ...specOptions(lr, ['learningRate']),
+    ...specOptions(scaler, ['decay', 'eps', 'initialScale', 'epsInSqrt', 'biasCorrection']),
+    centered: isCentered,
+    momentum: 0,
+    ...specOptions(buffer, { decay: 'momentum' }),
+    nesterov: isNesterov,
+    lrPlacement: placement,
+  });
 }

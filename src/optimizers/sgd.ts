@@ -11,6 +11,7 @@ import { addDecayedWeights } from '../transforms/decay.js';
 import { type TraceState, trace } from '../transforms/momentum.js';
 import { scaleByLearningRate } from '../transforms/scale.js';
 import { identity } from '../transforms/identity.js';
+import { specOptions, withSpec } from '../spec/spec.js';
 import { requireKnownKeys } from '../validate.js';
 
 /** Options of {@link sgd}. */
@@ -46,11 +47,22 @@ export function sgd(options: SgdOptions): GradientTransformation<SgdState> {
   requireKnownKeys('sgd', options, ['learningRate', 'momentum', 'nesterov', 'dampening', 'weightDecay']);
   const momentum = options.momentum;
   const useMomentum = momentum !== undefined && momentum !== 0;
-  return chain(
-    options.weightDecay === undefined || options.weightDecay === 0 ? identity() : addDecayedWeights({ weightDecay: options.weightDecay }),
-    useMomentum
-      ? trace({ decay: momentum, nesterov: options.nesterov ?? false, dampening: options.dampening ?? 0 })
-      : identity(),
-    scaleByLearningRate(options.learningRate),
-  ) as GradientTransformation<SgdState>;
+  const useDecay = options.weightDecay !== undefined && options.weightDecay !== 0;
+  const decay = useDecay ? addDecayedWeights({ weightDecay: options.weightDecay }) : identity();
+  const buffer = useMomentum
+    ? trace({ decay: momentum, nesterov: options.nesterov ?? false, dampening: options.dampening ?? 0 })
+    : identity();
+  const lr = scaleByLearningRate(options.learningRate);
+  // Without momentum (or decay) the member is the identity: the spec records the options as
+  // given, with their defaults (0 means "none").
+  return withSpec(chain(decay, buffer, lr) as GradientTransformation<SgdState>, {
+    op: 'sgd',
+    ...specOptions(lr, ['learningRate']),
+    momentum: 0,
+    nesterov: options.nesterov ?? false,
+    dampening: options.dampening ?? 0,
+    ...specOptions(buffer, { decay: 'momentum', nesterov: 'nesterov', dampening: 'dampening' }),
+    weightDecay: 0,
+    ...specOptions(decay, ['weightDecay']),
+  });
 }

@@ -56,6 +56,27 @@ export function withSpec<S>(tx: GradientTransformation<S>, spec: TransformSpec):
   return { ...tx, spec };
 }
 
+/**
+ * Options copied from a member's spec into a larger spec: an optimizer records
+ * `{ op: 'adamw', ...its scaler's b1, b2, ... }` with the defaults its members filled in.
+ * `keys` lists the member's option names, or maps them to the names the larger spec uses
+ * (`{ decay: 'momentum' }`). Keys the member's spec does not hold are left out.
+ */
+export function specOptions(
+  tx: GradientTransformation<unknown>,
+  keys: readonly string[] | Readonly<Record<string, string>>,
+): Record<string, JsonValue> {
+  const out: Record<string, JsonValue> = {};
+  const spec = tx.spec;
+  const pairs: readonly (readonly [string, string])[] = Array.isArray(keys)
+    ? (keys as readonly string[]).map((k) => [k, k] as const)
+    : Object.entries(keys as Readonly<Record<string, string>>);
+  for (const [from, to] of pairs) {
+    if (spec !== undefined && Object.hasOwn(spec, from)) out[to] = spec[from] as JsonValue;
+  }
+  return out;
+}
+
 /** Checks that a value is plain JSON, naming the path of the first part that is not. */
 export function assertJson(value: unknown, path: string): JsonValue {
   if (value === null || typeof value === 'boolean' || typeof value === 'string') return value;
@@ -66,9 +87,8 @@ export function assertJson(value: unknown, path: string): JsonValue {
   if (Array.isArray(value)) return value.map((v, i) => assertJson(v, `${path}[${String(i)}]`));
   if (typeof value === 'function') throw new SpecError(path, 'a value gradfuse can describe (a gradfuse schedule, not a plain function)', 'a function');
   if (typeof value === 'object' && (Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null)) {
-    const out: Record<string, JsonValue> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = assertJson(v, `${path}.${k}`);
-    return out;
+    // fromEntries defines own keys, so a key such as `__proto__` stays a key.
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, assertJson(v, `${path}.${k}`)]));
   }
   throw new SpecError(path, 'a JSON value', typeof value);
 }

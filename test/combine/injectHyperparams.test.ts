@@ -42,14 +42,16 @@ describe('injectHyperparams', () => {
       expect(state.hyperparams.learningRate).toBe(schedule(k - 1));
       expect(state.count).toBe(k);
     }
-    expect(Object.keys(state.hyperparams).sort()).toEqual(['learningRate']);
+    // Every numeric option is injected, defaults included (read from the optimizer's spec).
+    expect(Object.keys(state.hyperparams).sort()).toEqual(['b1', 'b2', 'eps', 'epsRoot', 'learningRate', 'weightDecay']);
+    expect(state.hyperparams.weightDecay).toBe(1e-4);
   });
 
   it('uses a value changed in the state at the next update', () => {
     const opt = injectHyperparams(sgd)({ learningRate: 0.1 });
     const state = opt.init(params);
     const [u1] = opt.update(grads(1), state, params);
-    const [u2] = opt.update(grads(1), { ...state, hyperparams: { learningRate: 0.5 } }, params);
+    const [u2] = opt.update(grads(1), { ...state, hyperparams: { ...state.hyperparams, learningRate: 0.5 } }, params);
     expect(u2.w[0]).toBeCloseTo(5 * (u1.w[0] ?? NaN), 14);
   });
 
@@ -70,10 +72,11 @@ describe('injectHyperparams', () => {
     const opt = injectHyperparams(adamw)({ learningRate: 0.1, weightDecay: 1e-4 });
     const fusable = opt.fusable;
     expect(fusable?.stages.map((s) => s.name)).toEqual(['scaleByAdam', 'addDecayedWeights', 'scaleByLearningRate']);
-    const state = { ...opt.init(params), hyperparams: { learningRate: 0.25, weightDecay: 1e-4 } };
+    const init = opt.init(params);
+    const state = { ...init, hyperparams: { ...init.hyperparams, learningRate: 0.25 } };
     const stageStates = fusable?.toStageStates(state) ?? [];
-    expect(stageStates[2]?.hyper).toEqual({ learningRate: 0.25, weightDecay: 1e-4 });
-    expect(fusable?.stages[2]?.scalars({ count: 0, reductions: {}, hyper: { learningRate: 0.25 } })).toEqual({ lr: -0.25 });
+    expect(stageStates[2]?.hyper).toEqual(state.hyperparams);
+    expect(fusable?.stages[2]?.scalars({ count: 0, reductions: {}, hyper: state.hyperparams })).toEqual({ lr: -0.25 });
     expect(fusable?.fromStageStates(stageStates)).toEqual(state);
   });
 

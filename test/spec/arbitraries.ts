@@ -1,0 +1,269 @@
+/**
+ * fast-check generators for the spec tests: random pipelines over every op of the registry,
+ * each built twice over — as the JSON a user would write (options left out at random, so the
+ * constructor fills the defaults) and as the transformation the public constructor returns
+ * for the same options (schedules as gradfuse schedule functions).
+ */
+import fc from 'fast-check';
+import type { GradientTransformation } from '../../src/base.js';
+import { chain } from '../../src/combine/chain.js';
+import { injectHyperparams } from '../../src/combine/injectHyperparams.js';
+import { adadelta } from '../../src/optimizers/adadelta.js';
+import { adagrad, adagradLrDecay } from '../../src/optimizers/adagrad.js';
+import { adam, adamax, adamw, amsgrad, nadam, nadamw, radam } from '../../src/optimizers/adam.js';
+import { lion } from '../../src/optimizers/lion.js';
+import { rmsprop } from '../../src/optimizers/rmsprop.js';
+import { sgd } from '../../src/optimizers/sgd.js';
+import { constantSchedule, exponentialDecay, linearSchedule } from '../../src/schedules/decay.js';
+import { joinSchedules } from '../../src/schedules/join.js';
+import { piecewiseConstantSchedule } from '../../src/schedules/piecewise.js';
+import type { Schedule } from '../../src/schedules/schedule.js';
+import { warmupCosineDecay } from '../../src/schedules/warmup.js';
+import type { JsonValue } from '../../src/spec/spec.js';
+import { scaleByAdadelta } from '../../src/transforms/adadelta.js';
+import { scaleByRss } from '../../src/transforms/adagrad.js';
+import { scaleByAdam, scaleByAdamax, scaleByAmsgrad, scaleByNadam, scaleByRadam } from '../../src/transforms/adam.js';
+import { clip, clipByGlobalNorm } from '../../src/transforms/clipping.js';
+import { addDecayedWeights } from '../../src/transforms/decay.js';
+import { identity, setToZero } from '../../src/transforms/identity.js';
+import { scaleByLion } from '../../src/transforms/lion.js';
+import { trace } from '../../src/transforms/momentum.js';
+import { zeroNans } from '../../src/transforms/numerics.js';
+import { scaleByRms, scaleByStddev } from '../../src/transforms/rms.js';
+import { scale, scaleByLearningRate, scaleBySchedule } from '../../src/transforms/scale.js';
+import { isLeaf } from '../../src/tree/leaf.js';
+import type { MaskTree } from '../../src/tree/mask.js';
+import type { Tree } from '../../src/tree/tree.js';
+import { REGISTRY as SCHEDULES } from '../schedules/registry.js';
+
+type Json = { readonly [key: string]: JsonValue };
+type Tx = GradientTransformation<unknown>;
+
+/** One option value, as JSON and as the constructor takes it. */
+export interface Value {
+  readonly json: JsonValue;
+  readonly js: unknown;
+}
+
+/** A generated transformation: its spec as a user may write it, and how to build it in code. */
+export interface Case {
+  readonly spec: Json;
+  readonly make: () => Tx;
+}
+
+/** A generated optimizer: also its constructor and options, for `injectHyperparams`. */
+interface OptimizerCase extends Case {
+  readonly ctor: (options: Readonly<Record<string, unknown>>) => Tx;
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// values
+// ---------------------------------------------------------------------------------------------
+
+/** A number (−0 becomes 0: JSON writes −0 as 0). */
+const num = (min: number, max: number): fc.Arbitrary<Value> =>
+  fc
+    .oneof(fc.double({ min, max, noNaN: true, noDefaultInfinity: true }), fc.integer({ min: 0, max: 1000 }).map((k) => min + ((max - min) * k) / 1000))
+    .map((x) => ({ json: x + 0, js: x + 0 }));
+const int = (min: number, max: number): fc.Arbitrary<Value> => fc.integer({ min, max }).map((x) => ({ json: x, js: x }));
+const bool: fc.Arbitrary<Value> = fc.boolean().map((b) => ({ json: b, js: b }));
+const oneOf = (...values: string[]): fc.Arbitrary<Value> => fc.constantFrom(...values).map((v) => ({ json: v, js: v }));
+const unit = num(0, 1);
+const beta = num(0, 0.999);
+const eps = fc.oneof(fc.constantFrom(0, 1e-8, 1e-6).map((x) => ({ json: x, js: x })), num(0, 0.1));
+
+const asValue = (s: Schedule): Value => ({ json: s.spec as unknown as JsonValue, js: s });
+
+/** Values of a schedule at the counts a test runs (and a few more). */
+const COUNTS = Array.from({ length: 12 }, (_, i) => i);
+const within = (s: Schedule, lo: number, hi: number): boolean => COUNTS.every((c) => s(c) >= lo && s(c) <= hi);
+
+/** Every schedule of the schedules' test registry (every constructor), built from its valid options. */
+const FIXED: readonly Schedule[] = SCHEDULES.map((e) => (e.ctor as (o: unknown) => Schedule)(e.valid));
+
+/** Random schedules of gradfuse's constructors, values in [0, 1] at every count. */
+const randomUnitSchedule: fc.Arbitrary<Schedule> = fc.letrec<{ s: Schedule }>((tie) => ({
+  s: fc.oneof(
+    { depthSize: 'small', maxDepth: 2 },
+    fc.double({ min: 0, max: 1, noNaN: true }).map((value) => constantSchedule({ value: value + 0 })),
+    fc
+      .record({ initValue: fc.double({ min: 0, max: 1, noNaN: true }), endValue: fc.double({ min: 0, max: 1, noNaN: true }), transitionSteps: fc.integer({ min: 0, max: 8 }) })
+      .map((o) => linearSchedule({ initValue: o.initValue + 0, endValue: o.endValue + 0, transitionSteps: o.transitionSteps })),
+    fc
+      .record({ peak: fc.double({ min: 0, max: 1, noNaN: true }), warmup: fc.integer({ min: 0, max: 4 }), extra: fc.integer({ min: 1, max: 10 }) })
+      .map((o) => warmupCosineDecay({ initValue: 0, peakValue: o.peak + 0, warmupSteps: o.warmup, decaySteps: o.warmup + o.extra })),
+    fc
+      .record({ init: fc.double({ min: 0, max: 1, noNaN: true }), rate: fc.double({ min: 0.01, max: 1, noNaN: true }), steps: fc.integer({ min: 1, max: 5 }), staircase: fc.boolean() })
+      .map((o) => exponentialDecay({ initValue: o.init + 0, transitionSteps: o.steps, decayRate: o.rate, staircase: o.staircase })),
+    fc
+      .record({ init: fc.double({ min: 0, max: 1, noNaN: true }), scales: fc.dictionary(fc.integer({ min: 1, max: 9 }).map(String), fc.double({ min: 0, max: 1, noNaN: true }), { maxKeys: 3 }) })
+      .map((o) => piecewiseConstantSchedule({ initValue: o.init + 0, boundariesAndScales: Object.fromEntries(Object.entries(o.scales).map(([k, v]) => [k, v + 0])) })),
+    fc
+      .record({ lr: fc.double({ min: 0, max: 1, noNaN: true }), decay: fc.double({ min: 0, max: 1, noNaN: true }) })
+      .map((o) => adagradLrDecay({ learningRate: o.lr + 0, lrDecay: o.decay + 0 })),
+    fc
+      .tuple(tie('s'), tie('s'), fc.integer({ min: 0, max: 6 }))
+      .map(([a, b, k]) => joinSchedules({ schedules: [a as Schedule, b as Schedule], boundaries: [k] })),
+  ),
+})).s;
+
+/** A schedule whose values stay in [lo, hi]: a random one, or one of every constructor's. */
+const schedule = (lo: number, hi: number): fc.Arbitrary<Value> => {
+  const fixed = FIXED.filter((s) => within(s, lo, hi));
+  const random = randomUnitSchedule.filter((s) => within(s, lo, hi));
+  return (fixed.length === 0 ? random : fc.oneof(random, fc.constantFrom(...fixed))).map(asValue);
+};
+
+/** A number in [lo, hi] or a schedule in that range. */
+const hyper = (lo: number, hi: number): fc.Arbitrary<Value> => fc.oneof(num(lo, hi), schedule(lo, hi));
+const lr = hyper(0, 1);
+const weightDecay = hyper(0, 1);
+const momentum = fc.oneof(fc.constant<Value>({ json: 0, js: 0 }), hyper(0, 1));
+
+/** A mask for `params`: booleans at the leaves, or a boolean covering a whole subtree. */
+export function maskFor(params: Tree): fc.Arbitrary<Value> {
+  const go = (node: Tree, depth: number): fc.Arbitrary<MaskTree> => {
+    if (isLeaf(node)) return fc.boolean();
+    const inner: fc.Arbitrary<MaskTree> = Array.isArray(node)
+      ? fc.tuple(...(node as readonly Tree[]).map((c) => go(c, depth + 1)))
+      : fc.record(Object.fromEntries(Object.entries(node as Readonly<Record<string, Tree>>).map(([k, c]) => [k, go(c, depth + 1)])));
+    return depth === 0 ? inner : fc.oneof(fc.boolean(), inner);
+  };
+  // fast-check's records have no prototype; a mask read from JSON has Object's.
+  return go(params, 0).map((m) => {
+    const plain = JSON.parse(JSON.stringify(m)) as JsonValue;
+    return { json: plain, js: plain };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// options
+// ---------------------------------------------------------------------------------------------
+
+type Model = Readonly<Record<string, fc.Arbitrary<Value>>>;
+
+interface Options {
+  readonly json: Json;
+  readonly js: Readonly<Record<string, unknown>>;
+}
+
+/** Options of a model: the required keys always, every other one or not, at random. */
+function options(model: Model, required: readonly string[] = []): fc.Arbitrary<Options> {
+  return fc.record(model, { requiredKeys: required as string[] }).map((r) => {
+    const entries = Object.entries(r as Readonly<Record<string, Value>>);
+    return { json: Object.fromEntries(entries.map(([k, v]) => [k, v.json])), js: Object.fromEntries(entries.map(([k, v]) => [k, v.js])) };
+  });
+}
+
+const byOptions = <O, S>(op: string, ctor: (o: O) => GradientTransformation<S>, arb: fc.Arbitrary<Options>): fc.Arbitrary<OptimizerCase> => {
+  const untyped = (o: Readonly<Record<string, unknown>>): Tx => ctor(o as O) as unknown as Tx;
+  return arb.map(({ json, js }) => ({ spec: { op, ...json }, make: () => untyped(js), ctor: untyped, options: js }));
+};
+
+const moments: Model = { b1: beta, b2: beta, eps, epsRoot: eps };
+const radamOnly: Model = { threshold: num(4.01, 10), nesterov: bool, strictThreshold: bool, epsOnUncorrectedRoot: bool };
+const rms: Model = { decay: beta, eps, initialScale: unit, epsInSqrt: bool, biasCorrection: bool };
+const nadamForm = (extra: Model): fc.Arbitrary<Options> =>
+  fc.oneof(
+    options({ learningRate: lr, ...moments, form: oneOf('dozat'), ...extra }, ['learningRate']),
+    options({ learningRate: lr, ...moments, form: oneOf('momentumDecay'), momentumDecay: num(0, 0.01), doubleCountMu: bool, ...extra }, ['learningRate', 'form']),
+  );
+
+// ---------------------------------------------------------------------------------------------
+// ops
+// ---------------------------------------------------------------------------------------------
+
+/** Generators of every op but the combinators, keyed by op; masks are shaped like `params`. */
+export function leafOps(params: Tree): Readonly<Record<string, fc.Arbitrary<Case>>> {
+  const mask = maskFor(params);
+  const decoupled: Model = { weightDecay, mask };
+  const positional = <A>(op: string, arb: fc.Arbitrary<A>, json: (a: A) => Json, make: (a: A) => Tx): fc.Arbitrary<Case> =>
+    arb.map((a) => ({ spec: { op, ...json(a) }, make: () => make(a) }));
+  return {
+    identity: fc.constant({ spec: { op: 'identity' }, make: () => identity() as Tx }),
+    setToZero: fc.constant({ spec: { op: 'setToZero' }, make: () => setToZero() as Tx }),
+    zeroNans: fc.constant({ spec: { op: 'zeroNans' }, make: () => zeroNans() as Tx }),
+    scale: positional('scale', num(-2, 2), (s) => ({ step: s.json }), (s) => scale(s.js as number) as Tx),
+    clip: positional('clip', num(0, 2), (d) => ({ maxDelta: d.json }), (d) => clip(d.js as number) as Tx),
+    clipByGlobalNorm: positional(
+      'clipByGlobalNorm',
+      fc.record({ maxNorm: fc.double({ min: 1e-3, max: 5, noNaN: true }), eps: fc.option(fc.double({ min: 0, max: 1e-3, noNaN: true }), { nil: undefined }), inf: fc.option(fc.boolean(), { nil: undefined }) }),
+      (o) => ({ maxNorm: o.maxNorm, ...(o.eps === undefined ? {} : { eps: o.eps + 0 }), ...(o.inf === undefined ? {} : { normType: o.inf ? 'inf' : 2 }) }),
+      (o) => clipByGlobalNorm(o.maxNorm, { ...(o.eps === undefined ? {} : { eps: o.eps + 0 }), ...(o.inf === undefined ? {} : { normType: o.inf ? Infinity : 2 }) }) as Tx,
+    ),
+    scaleByLearningRate: positional(
+      'scaleByLearningRate',
+      fc.record({ lr, flipSign: fc.option(fc.boolean(), { nil: undefined }) }),
+      (o) => ({ learningRate: o.lr.json, ...(o.flipSign === undefined ? {} : { flipSign: o.flipSign }) }),
+      (o) => scaleByLearningRate(o.lr.js as Schedule, o.flipSign === undefined ? {} : { flipSign: o.flipSign }) as Tx,
+    ),
+    scaleBySchedule: positional('scaleBySchedule', fc.oneof(num(-1, 1), schedule(-10, 10)), (s) => ({ schedule: s.json }), (s) => scaleBySchedule(s.js as Schedule) as Tx),
+    addDecayedWeights: byOptions('addDecayedWeights', addDecayedWeights, options(decoupled)),
+    trace: byOptions('trace', trace, options({ decay: hyper(0, 1), nesterov: bool, dampening: unit }, ['decay'])),
+    scaleByAdam: byOptions('scaleByAdam', scaleByAdam, options({ ...moments, nesterov: bool })),
+    scaleByAmsgrad: byOptions('scaleByAmsgrad', scaleByAmsgrad, options({ ...moments, maxOf: oneOf('biasCorrected', 'raw') })),
+    scaleByAdamax: byOptions('scaleByAdamax', scaleByAdamax, options({ b1: beta, b2: beta, eps })),
+    scaleByRadam: byOptions('scaleByRadam', scaleByRadam, options({ ...moments, ...radamOnly })),
+    scaleByNadam: byOptions('scaleByNadam', scaleByNadam, options({ ...moments, momentumDecay: num(0, 0.01), doubleCountMu: bool })),
+    scaleByRms: byOptions('scaleByRms', scaleByRms, options(rms)),
+    scaleByStddev: byOptions('scaleByStddev', scaleByStddev, options(rms)),
+    scaleByRss: byOptions('scaleByRss', scaleByRss, options({ initialAccumulatorValue: unit, eps, epsInSqrt: bool })),
+    scaleByAdadelta: byOptions('scaleByAdadelta', scaleByAdadelta, options({ rho: unit, eps })),
+    scaleByLion: byOptions('scaleByLion', scaleByLion, options({ b1: unit, b2: unit, mode: oneOf('hard', 'smooth', 'refined'), smoothBeta: num(0.01, 5) })),
+    ...optimizerOps(params),
+  };
+}
+
+/** Generators of every optimizer, keyed by op. */
+export function optimizerOps(params: Tree): Readonly<Record<string, fc.Arbitrary<OptimizerCase>>> {
+  const mask = maskFor(params);
+  const decoupled: Model = { weightDecay, mask };
+  return {
+    sgd: byOptions('sgd', sgd, options({ learningRate: lr, momentum, nesterov: bool, dampening: unit, weightDecay }, ['learningRate'])),
+    adam: byOptions('adam', adam, options({ learningRate: lr, ...moments, nesterov: bool }, ['learningRate'])),
+    adamw: byOptions('adamw', adamw, options({ learningRate: lr, ...moments, nesterov: bool, ...decoupled }, ['learningRate'])),
+    amsgrad: byOptions('amsgrad', amsgrad, options({ learningRate: lr, ...moments, maxOf: oneOf('biasCorrected', 'raw') }, ['learningRate'])),
+    adamax: byOptions('adamax', adamax, options({ learningRate: lr, b1: beta, b2: beta, eps }, ['learningRate'])),
+    radam: byOptions('radam', radam, options({ learningRate: lr, ...moments, ...radamOnly }, ['learningRate'])),
+    nadam: byOptions('nadam', nadam, nadamForm({})),
+    nadamw: byOptions('nadamw', nadamw, nadamForm(decoupled)),
+    rmsprop: byOptions(
+      'rmsprop',
+      rmsprop,
+      options({ learningRate: lr, ...rms, centered: bool, momentum, nesterov: bool, lrPlacement: oneOf('beforeMomentum', 'afterMomentum') }, ['learningRate']),
+    ),
+    adagrad: byOptions('adagrad', adagrad, options({ learningRate: lr, initialAccumulatorValue: unit, eps, epsInSqrt: bool }, ['learningRate'])),
+    adadelta: byOptions('adadelta', adadelta, options({ learningRate: lr, rho: unit, eps, ...decoupled })),
+    lion: byOptions('lion', lion, options({ learningRate: lr, b1: unit, b2: unit, ...decoupled }, ['learningRate'])),
+  };
+}
+
+/** An `injectHyperparams` of a random optimizer, with some of its options static at random. */
+function injected(params: Tree): fc.Arbitrary<Case> {
+  return fc.oneof(...Object.values(optimizerOps(params))).chain((inner) =>
+    fc.subarray(Object.keys(inner.options)).map((staticArgs): Case => {
+      const config = staticArgs.length === 0 ? {} : { staticArgs };
+      return {
+        spec: { op: 'injectHyperparams', transform: inner.spec, ...config },
+        make: () => injectHyperparams(inner.ctor, config)(inner.options) as Tx,
+      };
+    }),
+  );
+}
+
+/** Random pipelines: any op, nested chains (up to depth 3), injected optimizers. */
+export function pipeline(params: Tree): fc.Arbitrary<Case> {
+  const leaves = Object.values(leafOps(params));
+  const { tx } = fc.letrec<{ tx: Case }>((tie) => ({
+    tx: fc.oneof(
+      { depthSize: 'small', maxDepth: 3 },
+      fc.oneof(...leaves),
+      injected(params),
+      fc.array(tie('tx'), { maxLength: 3 }).map(
+        (members): Case => ({ spec: { op: 'chain', transforms: members.map((m) => m.spec) }, make: () => chain(...members.map((m) => m.make())) as Tx }),
+      ),
+    ),
+  }));
+  return tx;
+}
