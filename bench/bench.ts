@@ -3,21 +3,28 @@
  * over N float32 params in 20 leaves, in ns per param (median of repeated timed batches after a
  * warm-up):
  *
- *   (a) compiled, in place       compiled.step()
- *   (b) compiled, pure           compiled.update(grads, state, params) (fresh outputs)
+ *   (a) compiled, in place       compiled.step(), the JavaScript backend (key `js`, also `compiledInPlace`)
+ *   (f) compiled, in place, wasm compiled.step(), the WebAssembly SIMD backend (key `wasm`)
+ *   (b) compiled, pure           compiled.update(grads, state, params) (fresh outputs, js)
  *   (c) reference interpreter    tx.update + applyUpdates
  *   (d) hand-written fused loop  the ceiling: the same math, written by hand, same numbers
  *   (e) TensorFlow.js CPU        Adam with global-norm clipping, when @tensorflow/tfjs-core and
  *                                @tensorflow/tfjs-backend-cpu can be imported ("n/a" otherwise)
  *
- * plus the compile time (cold: kernel cache cleared). Writes bench/results.json.
+ * plus the compile time (cold: kernel cache cleared), of the js backend (`compileMs`) and of the
+ * wasm backend including WebAssembly compilation and instantiation (`compileMsWasm`). Writes
+ * bench/results.json.
  *
  *   npx tsx bench/bench.ts [--quick]
  *
+ * BENCH_RUNS=k repeats each size's race k times (default 1): the table and results.json give the
+ * best of the k medians, and `spread` the range [best, worst] of the medians of `wasm` and `js`
+ * (the machine may be shared: report the best-of and the spread).
+ *
  * Contenders are timed in turns with a full GC before each timed batch (see `race`). For a
- * narrower run: BENCH_SIZES=10000,1000000 and BENCH_ONLY=inPlace,hand (names: inPlace, hand,
- * pure, interpreter, tfjs). The compiled step is checked bit for bit against the hand loop
- * before timing.
+ * narrower run: BENCH_SIZES=10000,1000000 and BENCH_ONLY=inPlace,hand (names: inPlace, wasm, hand,
+ * pure, interpreter, tfjs). The compiled js step is checked bit for bit against the hand loop
+ * before timing, the wasm step within 1e-6·(1 + |p|) of it (float32 lanes).
  */
 import { writeFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
@@ -35,6 +42,7 @@ import { applyUpdates } from '../src/update.js';
 
 const quick = process.argv.includes("--quick");
 const only = process.env.BENCH_ONLY?.split(",");
+const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? '1') || 1);
 const SIZES = process.env.BENCH_SIZES === undefined ? [1e4, 1e5, 1e6, 1e7] : process.env.BENCH_SIZES.split(',').map(Number);
 const LEAVES = 20;
 const B1 = 0.9;
@@ -239,6 +247,12 @@ interface Row {
   interpreter: number | null;
   handLoop: number;
   tfjsCpu: number | null;
+  /** The wasm backend's in-place step. */
+  wasm: number;
+  /** The js backend's in-place step (= compiledInPlace). */
+  js: number;
+  /** [best, worst] of the per-run medians (BENCH_RUNS runs). */
+  spread: { wasm: [number, number]; js: [number, number] };
 }
 
 function sameBits(a: Float32Array, b: Float32Array): boolean {
@@ -247,19 +261,32 @@ function sameBits(a: Float32Array, b: Float32Array): boolean {
   return true;
 }
 
-async function main(): Promise<void> {
-  const tf = await loadTf();
-  // Compile time, cold (cache cleared) and warm, on a 20-leaf tree.
+/** The largest |a - b| / (1 + |b|). */
+function maxScaledDiff(a: Float32Array, b: Float32Array): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs((a[i] as number) - (b[i] as number)) / (1 + Math.abs(b[i] as number)));
+  return m;
+}
+
+/** Median compile time (ms) over 15 cold compiles (kernel cache cleared) on a 20-leaf tree. */
+function compileTime(backend: 'js' | 'wasm'): number {
   const small = makeParams(1e4);
-  const compileTimes: number[] = [];
+  const times: number[] = [];
   for (let r = 0; r < 15; r++) {
     clearKernelCache();
     const t0 = process.hrtime.bigint();
-    compile(makeTx(), small);
-    compileTimes.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    compile(makeTx(), small, { backend });
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
   }
-  compileTimes.sort((a, b) => a - b);
-  const compileMs = compileTimes[Math.floor(compileTimes.length / 2)] as number;
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)] as number;
+}
+
+async function main(): Promise<void> {
+  const tf = await loadTf();
+  // Compile time, cold (cache cleared), on a 20-leaf tree; wasm includes WebAssembly compilation and instantiation.
+  const compileMs = compileTime('js');
+  const compileMsWasm = compileTime('wasm');
 
   const results: Record<string, Row> = {};
   for (const n of SIZES) {
@@ -267,9 +294,13 @@ async function main(): Promise<void> {
     const opts: MeasureOptions = { reps: quick ? (big ? 3 : 7) : big ? 3 : 21, minBatchMs: big ? 1 : quick ? 15 : 50, warmup: big ? 1 : 5 };
     const params = makeParams(n);
 
-    // (a) compiled in place
-    const c = compile(makeTx(), params);
+    // (a) compiled in place (js), (f) the same on the wasm backend
+    const c = compile(makeTx(), params, { backend: 'js' });
+    const w = compile(makeTx(), params, { backend: 'wasm' });
     Object.values(c.grads as Params).forEach((g, l) => {
+      fill(g, 100 + l);
+    });
+    Object.values(w.grads as Params).forEach((g, l) => {
       fill(g, 100 + l);
     });
     // Check once: the hand loop and the compiled step give the same bits.
@@ -285,15 +316,18 @@ async function main(): Promise<void> {
     for (let i = 0; i < 3; i++) {
       hand.step();
       c.step();
+      w.step();
     }
     if (!sameBits(hand.p, c.storage.params.float32)) throw new Error(`bench: hand loop and compiled step differ at N=${String(n)}`);
+    const wasmDiff = maxScaledDiff(w.storage.params.float32, hand.p);
+    if (!(wasmDiff <= 1e-6)) throw new Error(`bench: the wasm step is ${String(wasmDiff)} from the hand loop at N=${String(n)}`);
     // (b) compiled pure
     let state = c.copyState();
     const pureStep = (): void => {
       const [, s] = c.update(c.grads, state, c.params);
       state = s;
     };
-    const runs: Record<string, () => void> = { inPlace: () => c.step(), hand: hand.step, pure: pureStep };
+    const runs: Record<string, () => void> = { inPlace: () => c.step(), wasm: () => w.step(), hand: hand.step, pure: pureStep };
 
     // (c) the interpreter
     if (!(quick && big)) {
@@ -311,31 +345,46 @@ async function main(): Promise<void> {
     if (tf !== undefined && !(quick && big)) runs.tfjs = makeTfStep(tf, params);
 
     if (only !== undefined) for (const k of Object.keys(runs)) if (!only.includes(k)) delete runs[k];
-    const m = race(n, runs, opts);
-    const inPlace = m.inPlace as number;
-    const handLoop = m.hand as number;
-    const pure = m.pure ?? NaN;
-    const interpreter = m.interpreter ?? null;
-    const tfjsCpu = m.tfjs ?? null;
+    // BENCH_RUNS races; per contender the best median, and the range of the medians.
+    const medians = new Map<string, number[]>();
+    for (let r = 0; r < RUNS; r++) {
+      for (const [k, v] of Object.entries(race(n, runs, opts))) medians.set(k, [...(medians.get(k) ?? []), v]);
+    }
+    const best = (k: string): number | undefined => {
+      const xs = medians.get(k);
+      return xs === undefined ? undefined : Math.min(...xs);
+    };
+    const range = (k: string): [number, number] => {
+      const xs = medians.get(k) ?? [NaN];
+      return [Math.min(...xs), Math.max(...xs)];
+    };
+    const inPlace = best('inPlace') ?? NaN;
+    const wasm = best('wasm') ?? NaN;
+    const handLoop = best('hand') ?? NaN;
+    const pure = best('pure') ?? NaN;
+    const interpreter = best('interpreter') ?? null;
+    const tfjsCpu = best('tfjs') ?? null;
 
-    results[String(n)] = { compiledInPlace: inPlace, compiledPure: pure, interpreter, handLoop, tfjsCpu };
+    results[String(n)] = { compiledInPlace: inPlace, compiledPure: pure, interpreter, handLoop, tfjsCpu, wasm, js: inPlace, spread: { wasm: range('wasm'), js: range('inPlace') } };
     const f = (x: number | null): string => (x === null ? 'n/a' : x.toFixed(2));
     console.log(
-      `N=${n.toExponential(0).padEnd(5)} inPlace ${f(inPlace)}  pure ${f(pure)}  interp ${f(interpreter)}  hand ${f(handLoop)}  tfjs ${f(tfjsCpu)}  ` +
-        `(inPlace/hand ${(inPlace / handLoop).toFixed(3)}, interp/inPlace ${interpreter === null ? 'n/a' : (interpreter / inPlace).toFixed(1)})`,
+      `N=${n.toExponential(0).padEnd(5)} wasm ${f(wasm)}  js ${f(inPlace)}  pure ${f(pure)}  interp ${f(interpreter)}  hand ${f(handLoop)}  tfjs ${f(tfjsCpu)}  ` +
+        `(js/wasm ${(inPlace / wasm).toFixed(1)}, inPlace/hand ${(inPlace / handLoop).toFixed(3)}, interp/inPlace ${interpreter === null ? 'n/a' : (interpreter / inPlace).toFixed(1)})`,
     );
   }
 
   const cpu = cpus()[0];
   const machine = `${cpu?.model ?? 'unknown cpu'} x${String(cpus().length)}, node ${process.version}`;
-  console.log(`\ncompile time: ${compileMs.toFixed(2)} ms (median, cold cache)   machine: ${machine}`);
-  console.log('\nns/param      ' + ['compiledInPlace', 'compiledPure', 'interpreter', 'handLoop', 'tfjsCpu'].map((h) => h.padStart(16)).join(''));
+  console.log(`\ncompile time: js ${compileMs.toFixed(2)} ms, wasm ${compileMsWasm.toFixed(2)} ms incl. WebAssembly instantiation (medians, cold cache)   machine: ${machine}`);
+  console.log(`ns/param, best of ${String(RUNS)} run(s)`);
+  console.log('N             ' + ['wasm', 'js (inPlace)', 'js/wasm', 'compiledPure', 'interpreter', 'handLoop', 'tfjsCpu', 'wasm spread', 'js spread'].map((h) => h.padStart(15)).join(''));
   for (const [n, row] of Object.entries(results)) {
-    const cells = [row.compiledInPlace, row.compiledPure, row.interpreter, row.handLoop, row.tfjsCpu].map((x) => (x === null ? 'n/a' : x.toFixed(2)).padStart(16));
-    console.log(`${n.padEnd(14)}${cells.join('')}`);
+    const cell = (x: number | null): string => (x === null ? 'n/a' : x.toFixed(2)).padStart(15);
+    const spread = (r: [number, number]): string => `${r[0].toFixed(2)}-${r[1].toFixed(2)}`.padStart(15);
+    console.log(`${n.padEnd(14)}${[cell(row.wasm), cell(row.js), cell(row.js / row.wasm), cell(row.compiledPure), cell(row.interpreter), cell(row.handLoop), cell(row.tfjsCpu), spread(row.spread.wasm), spread(row.spread.js)].join('')}`);
   }
   const out = join(dirname(fileURLToPath(import.meta.url)), 'results.json');
-  writeFileSync(out, `${JSON.stringify({ machine, quick, compileMs, nsPerParam: results }, null, 2)}\n`);
+  writeFileSync(out, `${JSON.stringify({ machine, quick, runs: RUNS, compileMs, compileMsWasm, nsPerParam: results }, null, 2)}\n`);
   console.log(`\nwrote ${out}`);
 }
 

@@ -1,6 +1,6 @@
 /**
  * The kernel cache: structural key → lowered passes, their sources and, per backend, the pass
- * functions. The key holds stage names, expression structure, leaf dtypes and mask patterns;
+ * functions (for the wasm backend: the compiled module). The key holds stage names, expression structure, leaf dtypes and mask patterns;
  * never hyperparameter values or leaf sizes, so compiling the same optimizer with a new learning
  * rate (or a model with other sizes) reuses the generated code.
  *
@@ -9,6 +9,7 @@
 import type { Code } from './code.js';
 import type { PassFn } from './emitJs.js';
 import type { LoopPass } from './lower.js';
+import type { CompiledKernel } from './wasm/runtime.js';
 
 /** The compiled passes of one structure, in run order: reduce passes, then the store pass. */
 export interface PassSet<T> {
@@ -24,6 +25,11 @@ export interface KernelEntry {
   readonly sources: PassSet<Code>;
   js?: PassSet<PassFn>;
   closure?: PassSet<PassFn>;
+  /**
+   * The WebAssembly module (bytes, text, compiled `WebAssembly.Module`), per kind of imported
+   * memory. Instances are per compiled optimizer (each has its own memory), never cached.
+   */
+  wasm?: { plain?: CompiledKernel; shared?: CompiledKernel };
 }
 
 /** Entries kept at most; the oldest is dropped past it. */

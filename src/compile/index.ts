@@ -16,8 +16,11 @@
  * - `compiled.update(updates, state, params)` is `tx.update` compiled: fresh outputs, inputs
  *   untouched, bit for bit the same numbers.
  * - `backend`: `'js'` (generated code through `new Function`), `'closure'` (the same loop IR
- *   through closures, for a Content-Security-Policy without `unsafe-eval`; bit-identical), or
- *   `'auto'` (default: `'js'` where `new Function` works).
+ *   through closures, for a Content-Security-Policy without `unsafe-eval`; bit-identical),
+ *   `'wasm'` (a WebAssembly SIMD module over a `WebAssembly.Memory`: f32x4 lanes for float32
+ *   leaves, f64x2 for float64; within a stated bound of the reference, see `docs/compiler.md`),
+ *   or `'auto'` (wasm where SIMD runs, else js, else closure). Left out: js where `new Function`
+ *   works, else closure (the bit-exact backends).
  * - Masks are resolved once, at compile time, against the params given to `compile`.
  *
  * @module
@@ -39,12 +42,18 @@ import {
   type MemoryOption,
   type Region,
   type TreeLayout,
+  type WasmMemoryAllocator,
   allocateFlat,
   buildTree,
   flatBacking,
   freshFlat,
+  isWasmMemoryAllocator,
   layoutOf,
+  viewRegion,
+  wasmMemoryAllocator,
 } from './storage.js';
+import { buildKernel } from './wasm/module.js';
+import { type CompiledKernel, WasmRunner, compileKernel, hostLayout, requireWasm, wasmSimdAvailable } from './wasm/runtime.js';
 
 export { CompileError, type CompileErrorReason } from './error.js';
 export { canEvaluate } from './emitJs.js';
@@ -57,6 +66,8 @@ export {
   type MemoryOption,
   type Region,
   type TreeLayout,
+  type WasmMemoryAllocator,
+  type WasmMemoryAllocatorOptions,
   STORAGE_ALIGNMENT,
   allocateFlat,
   arrayBufferAllocator,
@@ -65,23 +76,36 @@ export {
   layoutOf,
   packTree,
   sharedArrayBufferAllocator,
+  wasmMemoryAllocator,
 } from './storage.js';
+export { wasmSimdAvailable } from './wasm/runtime.js';
+export type { WasmMemory } from './wasm/types.js';
 
 // ---------------------------------------------------------------------------------------------
 // types
 // ---------------------------------------------------------------------------------------------
 
 /** Which backend runs the passes. */
-export type Backend = 'js' | 'closure';
+export type Backend = 'js' | 'closure' | 'wasm';
 
 /**
  * Options of {@link compile}.
  * @category Compiler
  */
 export interface CompileOptions<S = unknown> {
-  /** `'auto'` (default): `'js'` where `new Function` works, else `'closure'`. */
+  /**
+   * `'js'`, `'closure'`, `'wasm'`, or `'auto'`: `'wasm'` where WebAssembly with SIMD runs (and
+   * `memory` can be a `WebAssembly.Memory`), else `'js'` where `new Function` works, else
+   * `'closure'`. Left out: `'js'` where `new Function` works, else `'closure'` (the backends that
+   * give the reference's numbers bit for bit).
+   */
   readonly backend?: 'auto' | Backend;
-  /** Where the flat buffers live. Default `'arrayBuffer'`. */
+  /**
+   * Where the flat buffers live. Default `'arrayBuffer'`. The wasm backend computes in a
+   * `WebAssembly.Memory`: `'arrayBuffer'` (or nothing) gives it a new memory, `'sharedArrayBuffer'`
+   * a new shared memory, and a {@link wasmMemoryAllocator} a place in the caller's memory; any
+   * other allocator is a `CompileError` for `'wasm'` (and makes `'auto'` choose js).
+   */
   readonly memory?: MemoryOption;
   /** A state to start from (packed into the state buffers). Default `tx.init(params)`. */
   readonly state?: S;
@@ -93,6 +117,8 @@ export interface CompileOptions<S = unknown> {
 export interface CompiledStorage<P> {
   /** The region all buffers live in (one allocation). */
   readonly region: Region;
+  /** The `WebAssembly.Memory` of the wasm backend (undefined for the others). */
+  readonly memory: WasmMemoryAllocator['memory'] | undefined;
   readonly layout: TreeLayout;
   readonly params: FlatTree<P>;
   readonly grads: FlatTree<P>;
@@ -123,7 +149,10 @@ export interface Compiled<S, P = Tree> {
   step(): void;
   /** `tx.update` compiled: fresh updates and state, inputs untouched. */
   update(updates: P, state: S, params?: P): readonly [P, S];
-  /** Every generated pass, printed (also for the closure backend: the same loop IR). */
+  /**
+   * Every generated pass, printed (also for the closure backend: the same loop IR); for the wasm
+   * backend, the text form (WAT) of the module.
+   */
   readonly source: string;
   readonly backend: Backend;
   /** True when the generated code came from the kernel cache. */
@@ -335,7 +364,12 @@ class Engine {
    * Everything before the store: all scalars, all reduce passes. May throw; writes nothing the
    * caller can see.
    */
-  prepare(counts: ArrayLike<number>, hypers: readonly (Readonly<Record<string, number>> | undefined)[], reduceBuffers: readonly (readonly FloatArray[])[]): void {
+  prepare(
+    counts: ArrayLike<number>,
+    hypers: readonly (Readonly<Record<string, number>> | undefined)[],
+    reduceBuffers: readonly (readonly FloatArray[])[],
+    reduceFns: readonly PassFn[] = this.fns.reduce,
+  ): void {
     const stages = this.plan.stages;
     for (let k = 0; k < stages.length; k++) {
       const sp = stages[k] as StagePlan;
@@ -344,7 +378,7 @@ class Engine {
       if (sp.hasLeafScalars) this.leafScalars(k, counts[k] as number, hypers[k]);
     }
     for (let j = 0; j < this.reduceStages.length; j++) {
-      const fn = this.fns.reduce[j] as PassFn;
+      const fn = reduceFns[j] as PassFn;
       fn(this.segments.reduce[j] as Int32Array, this.S, this.RED, this.LS, this.LRED, reduceBuffers[j] as readonly FloatArray[]);
       const k = this.reduceStages[j] as number;
       this.globalScalars(k, counts[k] as number, hypers[k]);
@@ -362,16 +396,38 @@ class Engine {
 // compile
 // ---------------------------------------------------------------------------------------------
 
-const BACKENDS = ['auto', 'js', 'closure'] as const;
+const BACKENDS = ['auto', 'js', 'closure', 'wasm'] as const;
 
-function chooseBackend(requested: unknown): Backend {
-  if (!(BACKENDS as readonly unknown[]).includes(requested)) {
-    throw new HyperparameterError('compile', 'backend', `one of ${BACKENDS.map((b) => JSON.stringify(b)).join(', ')}`, requested);
-  }
+/** The bit-exact backend that runs here: js where `new Function` works, else closure. */
+function exactBackend(requested: 'js' | 'closure' | 'auto' | undefined): 'js' | 'closure' {
   if (requested === 'closure') return 'closure';
   if (canEvaluate()) return 'js';
   if (requested === 'js') throw new CompileError('backend', "backend 'js' needs new Function, which is forbidden here (Content-Security-Policy without unsafe-eval?); use backend 'closure' or 'auto'");
   return 'closure';
+}
+
+/** The WebAssembly memory allocator a memory option asks for, or undefined where it cannot be one. */
+function wasmAllocatorOf(memory: MemoryOption | undefined): (() => WasmMemoryAllocator) | undefined {
+  if (memory === undefined || memory === 'arrayBuffer') return () => wasmMemoryAllocator();
+  if (memory === 'sharedArrayBuffer') return () => wasmMemoryAllocator({ shared: true });
+  if (isWasmMemoryAllocator(memory)) return () => memory;
+  return undefined;
+}
+
+function chooseBackend(requested: unknown, memory: MemoryOption | undefined): Backend {
+  if (!(BACKENDS as readonly unknown[]).includes(requested) && requested !== undefined) {
+    throw new HyperparameterError('compile', 'backend', `one of ${BACKENDS.map((b) => JSON.stringify(b)).join(', ')}`, requested);
+  }
+  const r = requested as (typeof BACKENDS)[number] | undefined;
+  if (r === 'wasm') {
+    requireWasm();
+    if (wasmAllocatorOf(memory) === undefined) {
+      throw new CompileError('storage', "backend 'wasm' computes in a WebAssembly.Memory: give memory 'arrayBuffer', 'sharedArrayBuffer' or wasmMemoryAllocator(...), not another allocator");
+    }
+    return 'wasm';
+  }
+  if (r === 'auto' && wasmSimdAvailable() && wasmAllocatorOf(memory) !== undefined) return 'wasm';
+  return exactBackend(r);
 }
 
 function entryFor(plan: Plan): { readonly entry: KernelEntry; readonly hit: boolean } {
@@ -402,7 +458,7 @@ export function compile<S, P extends TreeLike<P>>(tx: GradientTransformation<S>,
   const fusable = tx.fusable;
   if (fusable === undefined) throw notFusable(tx);
   const stages = fusable.stages;
-  const backend = chooseBackend(options.backend ?? 'auto');
+  let backend = chooseBackend(options.backend, options.memory);
 
   // structure → plan → code
   const tree = params as Tree;
@@ -410,38 +466,118 @@ export function compile<S, P extends TreeLike<P>>(tx: GradientTransformation<S>,
   const actives = stages.map((st) => (st.mask === undefined ? layout.leaves.map(() => true) : resolveMask(st.mask, tree, stageLabel(st, 0))));
   const plan = planKernel(stages, layout.leaves, actives);
   const { entry, hit } = entryFor(plan);
-  const cacheHit = hit && entry[backend] !== undefined;
-  const fns: PassSet<PassFn> = entry[backend] ?? (backend === 'js' ? mapPasses(entry.sources, instantiate) : mapPasses(entry.loops, closurePass));
-  entry[backend] = fns;
-  const source = [...entry.sources.reduce, entry.sources.inPlace, entry.sources.pure].map((c) => c.text).join('\n');
+  const segments = {
+    reduce: plan.passes.filter((p) => p.kind === 'reduce').map((p) => segmentTable(p, layout)),
+    store: segmentTable(plan.passes[plan.passes.length - 1] as Plan['passes'][number], layout),
+  };
+
+  // the wasm module (cached per structure and kind of memory); 'auto' falls back when it fails
+  let wasm: { readonly kernel: CompiledKernel; readonly allocator: WasmMemoryAllocator } | undefined;
+  let wasmHit = false;
+  if (backend === 'wasm') {
+    try {
+      const api = requireWasm();
+      const allocator = (wasmAllocatorOf(options.memory) as () => WasmMemoryAllocator)();
+      const kind = allocator.shared ? 'shared' : 'plain';
+      const kernels = (entry.wasm ??= {});
+      const cached = kernels[kind];
+      wasmHit = hit && cached !== undefined;
+      const kernel = cached ?? compileKernel(api, buildKernel(entry.loops, plan.hash, plan.passes.length, allocator.shared));
+      kernels[kind] = kernel;
+      wasm = { kernel, allocator };
+    } catch (e) {
+      if (options.backend !== 'auto' || !(e instanceof CompileError)) throw e;
+      backend = exactBackend('auto');
+    }
+  }
+  let cacheHit: boolean;
+  let fns: PassSet<PassFn> | undefined;
+  let source: string;
+  if (wasm !== undefined) {
+    cacheHit = wasmHit;
+    source = wasm.kernel.kernel.text;
+  } else {
+    const b = backend as 'js' | 'closure';
+    cacheHit = hit && entry[b] !== undefined;
+    fns = entry[b] ?? (b === 'js' ? mapPasses(entry.sources, instantiate) : mapPasses(entry.loops, closurePass));
+    entry[b] = fns;
+    source = [...entry.sources.reduce, entry.sources.inPlace, entry.sources.pure].map((c) => c.text).join('\n');
+  }
   if (options.debug === true) console.log(source);
   else if (typeof options.debug === 'function') options.debug(source);
 
-  // storage: params, grads, then each stage's slots, in one region
+  // storage: params, grads, then each stage's slots, in one region (+ the wasm runner's tables)
   const slotNames = plan.stages.map((sp) => sp.slots);
   const slotCount = slotNames.reduce((n, s) => n + s.length, 0);
-  const { region, trees } = allocateFlat<P>(layout, 2 + slotCount, options.memory);
-  const pFlat = trees[0] as FlatTree<P>;
-  const gFlat = trees[1] as FlatTree<P>;
-  let next = 2;
-  const slotFlats = slotNames.map((names) => new Map(names.map((n) => [n, trees[next++] as FlatTree<P>])));
+  const treeCount = 2 + slotCount;
+  const sizes = {
+    scalarCount: plan.scalarCount,
+    reductionCount: plan.reductionCount,
+    leafCount: plan.leafCount,
+    leafScalarStride: plan.leafScalarStride,
+    leafReductionStride: plan.leafReductionStride,
+  };
+  const host = wasm === undefined ? undefined : hostLayout(sizes, segments, entry.loops);
+  const { region, trees, extraOffset } = allocateFlat<P>(layout, treeCount, wasm?.allocator ?? options.memory, host?.bytes ?? 0);
+  /** The views, rebuilt when the region's memory grew (its buffer was replaced). */
+  const views = { buffer: region.buffer, trees };
+  const flats = (): { readonly p: FlatTree<P>; readonly g: FlatTree<P>; readonly slots: ReadonlyMap<string, FlatTree<P>>[] } => {
+    let next = 2;
+    return {
+      p: views.trees[0] as FlatTree<P>,
+      g: views.trees[1] as FlatTree<P>,
+      slots: slotNames.map((names) => new Map(names.map((n) => [n, views.trees[next++] as FlatTree<P>]))),
+    };
+  };
+  let current = flats();
   const given = flatten(tree).leaves;
-  pFlat.leaves.forEach((dst, i) => {
+  current.p.leaves.forEach((dst, i) => {
     dst.set((given[i] as { readonly data: FloatArray }).data);
   });
   const counts = new Float64Array(stages.length);
   const hypers: (Readonly<Record<string, number>> | undefined)[] = stages.map(() => undefined);
 
-  const segments = {
-    reduce: plan.passes.filter((p) => p.kind === 'reduce').map((p) => segmentTable(p, layout)),
-    store: segmentTable(plan.passes[plan.passes.length - 1] as Plan['passes'][number], layout),
-  };
-  const engine = new Engine(plan, stages, layout, actives, fns, segments);
+  let pureFns: PassSet<PassFn> | undefined;
+  if (wasm !== undefined) {
+    const api = requireWasm();
+    const runner = new WasmRunner(api, wasm.kernel, wasm.allocator.memory, extraOffset, host as NonNullable<typeof host>, segments, entry.loops, layout);
+    fns = runner.fns;
+    const kernel = wasm.kernel;
+    let pureRunner: WasmRunner | undefined;
+    const pureFn = (pick: (set: PassSet<PassFn>) => PassFn): PassFn => (seg, s, red, ls, lred, b) => {
+      // The pure path stages its arrays through a memory of its own, made on first use.
+      pureRunner ??= new WasmRunner(api, kernel, undefined, 0, host as NonNullable<typeof host>, segments, entry.loops, layout);
+      pick(pureRunner.fns)(seg, s, red, ls, lred, b);
+    };
+    pureFns = { reduce: entry.loops.reduce.map((_, j) => pureFn((set) => set.reduce[j] as PassFn)), inPlace: fns.inPlace, pure: pureFn((set) => set.pure) };
+  }
+  const stepFns = fns as PassSet<PassFn>;
+  const updateFns = pureFns ?? stepFns;
+  const engine = new Engine(plan, stages, layout, actives, stepFns, segments);
 
-  // in-place bindings, built once
-  const inPlace: Bindings = { g: gFlat, p: pFlat, out: undefined, slots: slotFlats };
-  const inPlaceReduce = entry.loops.reduce.map((l) => bind(l, inPlace));
-  const inPlaceStore = bind(entry.loops.inPlace, inPlace);
+  // in-place bindings, built once (and again if the memory grows)
+  const bindInPlace = (): { readonly reduce: FloatArray[][]; readonly store: FloatArray[] } => {
+    const inPlace: Bindings = { g: current.g, p: current.p, out: undefined, slots: current.slots };
+    return { reduce: entry.loops.reduce.map((l) => bind(l, inPlace)), store: bind(entry.loops.inPlace, inPlace) };
+  };
+  let inPlaceBindings = bindInPlace();
+
+  /**
+   * Before every use: a region whose memory grew is viewed again; one whose buffer was detached
+   * (a plain buffer of a memory that grew) is an error, never a silent no-op.
+   */
+  const live = region.live;
+  const sync = (): void => {
+    const now = live === undefined ? region.buffer : live();
+    if (now !== views.buffer) {
+      views.buffer = now;
+      views.trees = viewRegion<P>(layout, treeCount, now, region.byteOffset);
+      current = flats();
+      inPlaceBindings = bindInPlace();
+    } else if (region.byteLength > 0 && now.byteLength < region.byteOffset + region.byteLength) {
+      throw new CompileError('storage', `the flat storage's buffer was detached (${String(now.byteLength)} bytes left; a WebAssembly.Memory that grew after compile?): allocate with wasmMemoryAllocator(...) to follow the memory, or grow it before compiling`);
+    }
+  };
 
   // ---- state in and out ----
   const readState = (state: S, context: string): { readonly counts: number[]; readonly hypers: (Readonly<Record<string, number>> | undefined)[]; readonly slots: FloatArray[][][]; readonly defs: TreeDef[][] } => {
@@ -472,10 +608,11 @@ export function compile<S, P extends TreeLike<P>>(tx: GradientTransformation<S>,
   };
 
   const setState = (state: S): void => {
+    sync();
     const read = readState(state, 'compiled.setState');
     read.slots.forEach((perSlot, k) => {
       (slotNames[k] as readonly string[]).forEach((name, j) => {
-        const flat = slotFlats[k]?.get(name) as FlatTree<P>;
+        const flat = current.slots[k]?.get(name) as FlatTree<P>;
         (perSlot[j] as FloatArray[]).forEach((data, l) => (flat.leaves[l] as FloatArray).set(data));
       });
       counts[k] = read.counts[k] as number;
@@ -483,18 +620,20 @@ export function compile<S, P extends TreeLike<P>>(tx: GradientTransformation<S>,
     });
   };
 
-  const stateOf = (copy: boolean): S =>
-    fusable.fromStageStates(
+  const stateOf = (copy: boolean): S => {
+    sync();
+    return fusable.fromStageStates(
       plan.stages.map((sp, k): StageState => {
         const slots: Record<string, Tree> = {};
         for (const name of sp.slots) {
-          const flat = slotFlats[k]?.get(name) as FlatTree<P>;
+          const flat = current.slots[k]?.get(name) as FlatTree<P>;
           slots[name] = copy ? buildTree(layout.def, flat.leaves.map((l) => l.slice())) : flat.tree;
         }
         const hyper = hypers[k];
         return { count: counts[k] as number, slots, ...(hyper === undefined ? {} : { hyper }) };
       }),
     );
+  };
 
   setState(options.state ?? tx.init(params));
 
@@ -514,6 +653,7 @@ export function compile<S, P extends TreeLike<P>>(tx: GradientTransformation<S>,
   };
 
   const update = (updates: P, state: S, paramsIn?: P): readonly [P, S] => {
+    sync();
     const read = readState(state, 'compiled.update');
     const uf = flatten(updates as Tree);
     assertSameStructure(layout.def, uf.def, 'compiled.update: updates against params');
@@ -545,8 +685,8 @@ export function compile<S, P extends TreeLike<P>>(tx: GradientTransformation<S>,
     );
     const out = freshFlat<P>(layout);
     const bindings: Bindings = { g: g.bufs, p, out, slots: outSlots };
-    engine.prepare(read.counts, read.hypers, entry.loops.reduce.map((l) => bind(l, bindings)));
-    engine.store(fns.pure, bind(entry.loops.pure, bindings));
+    engine.prepare(read.counts, read.hypers, entry.loops.reduce.map((l) => bind(l, bindings)), updateFns.reduce);
+    engine.store(updateFns.pure, bind(entry.loops.pure, bindings));
     const newState = fusable.fromStageStates(
       plan.stages.map((sp, k): StageState => {
         const slots: Record<string, Tree> = {};
@@ -562,14 +702,21 @@ export function compile<S, P extends TreeLike<P>>(tx: GradientTransformation<S>,
 
   // ---- the in-place step ----
   const step = (): void => {
-    engine.prepare(counts, hypers, inPlaceReduce);
-    engine.store(fns.inPlace, inPlaceStore);
+    sync();
+    engine.prepare(counts, hypers, inPlaceBindings.reduce);
+    engine.store(stepFns.inPlace, inPlaceBindings.store);
     for (let k = 0; k < counts.length; k++) counts[k] = (counts[k] as number) + 1;
   };
 
   return {
-    params: pFlat.tree,
-    grads: gFlat.tree,
+    get params(): P {
+      sync();
+      return current.p.tree;
+    },
+    get grads(): P {
+      sync();
+      return current.g.tree;
+    },
     get state(): S {
       return stateOf(false);
     },
@@ -582,6 +729,10 @@ export function compile<S, P extends TreeLike<P>>(tx: GradientTransformation<S>,
     cacheHit,
     hash: plan.hash,
     passCount: plan.passes.length,
-    storage: { region, layout, params: pFlat, grads: gFlat, slots: slotFlats },
+    get storage(): CompiledStorage<P> {
+      sync();
+      const now = views.buffer === region.buffer ? region : { ...region, buffer: views.buffer };
+      return { region: now, memory: wasm?.allocator.memory, layout, params: current.p, grads: current.g, slots: current.slots };
+    },
   };
 }

@@ -20,6 +20,7 @@ import { TreeMismatchError } from '../errors.js';
 import type { Dtype, FloatArray } from '../tree/leaf.js';
 import { type Tree, type TreeDef, type TreeLike, assertSameStructure, flatten } from '../tree/tree.js';
 import { CompileError } from './error.js';
+import { MAX_PAGES, PAGE_BYTES, type WasmMemory, isWasmMemory, wasmApi } from './wasm/types.js';
 
 // ---------------------------------------------------------------------------------------------
 // memory
@@ -36,6 +37,13 @@ export interface Region {
   readonly buffer: ArrayBufferLike;
   readonly byteOffset: number;
   readonly byteLength: number;
+  /**
+   * The buffer the region lives in NOW, for memory that can move (a `WebAssembly.Memory`'s
+   * `buffer` is replaced, and the old one detached, when the memory grows). A compiled optimizer
+   * calls it before each use and rebuilds its views when the buffer changed. Absent: the
+   * buffer never changes.
+   */
+  readonly live?: () => ArrayBufferLike;
 }
 
 /**
@@ -43,9 +51,10 @@ export interface Region {
  * total size of all its buffers; the region it returns must start at a multiple of `alignment`
  * (relative to the buffer's start) and must stay valid while the optimizer is used.
  *
- * For a `WebAssembly.Memory`: allocate (or grow) first, then hand the memory's `buffer` to
- * {@link bufferAllocator}; growing the memory afterwards detaches that buffer, so grow before
- * compiling.
+ * For a `WebAssembly.Memory`, use {@link wasmMemoryAllocator}: it grows the memory as needed
+ * and its regions follow the memory when it grows. (A {@link bufferAllocator} over a memory's
+ * `buffer` works too, but growing the memory afterwards detaches that buffer: the compiled
+ * optimizer then throws a `CompileError` instead of computing on detached views.)
  * @category Compiler
  */
 export interface Allocator {
@@ -111,6 +120,90 @@ export function bufferAllocator(buffer: ArrayBufferLike, options: BufferAllocato
       }
       next = at + byteLength;
       return { buffer, byteOffset: at, byteLength };
+    },
+  };
+}
+
+/** Options of {@link wasmMemoryAllocator}. */
+export interface WasmMemoryAllocatorOptions {
+  /**
+   * The `WebAssembly.Memory` to allocate in; it is grown as allocations need. Default: a new
+   * memory, created empty and grown by the first allocation.
+   */
+  readonly memory?: WasmMemory;
+  /** For a new memory: shared between threads (its buffer is a `SharedArrayBuffer`). Default false. */
+  readonly shared?: boolean;
+  /** Where the first allocation may start, in bytes. Default 0. */
+  readonly byteOffset?: number;
+}
+
+/**
+ * An allocator inside a `WebAssembly.Memory` (what the wasm backend computes on).
+ * @category Compiler
+ */
+export interface WasmMemoryAllocator extends Allocator {
+  /** The memory the regions live in. */
+  readonly memory: WasmMemory;
+  /** Whether the memory is shared. */
+  readonly shared: boolean;
+}
+
+/** True for an allocator that allocates inside a `WebAssembly.Memory`. */
+export function isWasmMemoryAllocator(value: unknown): value is WasmMemoryAllocator {
+  return typeof value === 'object' && value !== null && isWasmMemory((value as { readonly memory?: unknown }).memory) && typeof (value as { readonly allocate?: unknown }).allocate === 'function';
+}
+
+/**
+ * A bump allocator inside a `WebAssembly.Memory`, growing it page by page as allocations need
+ * (at most 4 GiB). Several compiled optimizers may share one memory: a later allocation that
+ * grows it replaces the memory's buffer, and the earlier optimizers' regions follow (each
+ * region's `live()` is the memory's current buffer; their views are rebuilt on next use; views
+ * read out before the growth are detached).
+ *
+ * Throws a {@link CompileError} (`storage`) when WebAssembly is not available or the memory
+ * cannot grow enough.
+ * @category Compiler
+ */
+export function wasmMemoryAllocator(options: WasmMemoryAllocatorOptions = {}): WasmMemoryAllocator {
+  let memory: WasmMemory;
+  let shared: boolean;
+  if (options.memory !== undefined) {
+    if (!isWasmMemory(options.memory)) throw new CompileError('storage', 'wasmMemoryAllocator: memory must be a WebAssembly.Memory');
+    memory = options.memory;
+    shared = Object.prototype.toString.call(memory.buffer) === '[object SharedArrayBuffer]';
+  } else {
+    const api = wasmApi();
+    if (api === undefined) throw new CompileError('storage', 'wasmMemoryAllocator: WebAssembly is not available here');
+    shared = options.shared === true;
+    try {
+      memory = new api.Memory(shared ? { initial: 0, maximum: MAX_PAGES, shared: true } : { initial: 0 });
+    } catch (e) {
+      throw new CompileError('storage', `wasmMemoryAllocator: cannot create a${shared ? ' shared' : ''} WebAssembly.Memory (${e instanceof Error ? e.message : String(e)})`);
+    }
+  }
+  const start = options.byteOffset ?? 0;
+  if (!Number.isInteger(start) || start < 0) throw new CompileError('storage', `wasmMemoryAllocator: byteOffset must be an integer >= 0, got ${String(start)}`);
+  let next = start;
+  const live = (): ArrayBufferLike => memory.buffer;
+  return {
+    name: 'wasmMemoryAllocator',
+    memory,
+    shared,
+    allocate: (byteLength, alignment) => {
+      const at = Math.ceil(Math.max(next, 0) / alignment) * alignment;
+      const end = at + byteLength;
+      const have = memory.buffer.byteLength;
+      if (end > have) {
+        const pages = Math.ceil((end - have) / PAGE_BYTES);
+        if (end > MAX_PAGES * PAGE_BYTES) throw new CompileError('storage', `wasmMemoryAllocator: ${String(end)} bytes exceed the 4 GiB of a 32-bit WebAssembly.Memory`);
+        try {
+          memory.grow(pages);
+        } catch (e) {
+          throw new CompileError('storage', `wasmMemoryAllocator: the WebAssembly.Memory cannot grow by ${String(pages)} pages (${e instanceof Error ? e.message : String(e)})`);
+        }
+      }
+      next = end;
+      return { buffer: memory.buffer, byteOffset: at, byteLength, live };
     },
   };
 }
@@ -240,15 +333,21 @@ export function freshFlat<T>(layout: TreeLayout): FlatTree<T> {
 
 /**
  * `count` flat trees of one layout in ONE region from the allocator, every dtype buffer at an
- * aligned offset. Returns the region too.
+ * aligned offset. Returns the region too, and where `extraBytes` more (a backend's own tables,
+ * at the end of the region, aligned) start.
  * @category Compiler
  */
-export function allocateFlat<T>(layout: TreeLayout, count: number, memory?: MemoryOption): { readonly region: Region; readonly trees: readonly FlatTree<T>[] } {
+export function allocateFlat<T>(
+  layout: TreeLayout,
+  count: number,
+  memory?: MemoryOption,
+  extraBytes = 0,
+): { readonly region: Region; readonly trees: readonly FlatTree<T>[]; readonly extraOffset: number } {
   const allocator = allocatorOf(memory);
   const align = (n: number): number => Math.ceil(n / STORAGE_ALIGNMENT) * STORAGE_ALIGNMENT;
   const blockBytes = (dtype: Dtype): number => align(layout.size[dtype] * BYTES[dtype]);
   const perTree = blockBytes('float32') + blockBytes('float64');
-  const total = Math.max(perTree * count, 0);
+  const total = Math.max(perTree * count + align(extraBytes), 0);
   const region = allocator.allocate(total, STORAGE_ALIGNMENT);
   if (
     typeof region !== 'object' || region === null ||
@@ -258,16 +357,26 @@ export function allocateFlat<T>(layout: TreeLayout, count: number, memory?: Memo
   ) {
     throw new CompileError('storage', `${allocator.name}: expected ${String(total)} bytes at an offset aligned to ${String(STORAGE_ALIGNMENT)} inside the buffer`);
   }
+  const trees = viewRegion<T>(layout, count, region.buffer, region.byteOffset);
+  return { region, trees, extraOffset: region.byteOffset + perTree * count };
+}
+
+/**
+ * The `count` flat trees that {@link allocateFlat} lays out from `byteOffset` in `buffer`: the
+ * same views again, e.g. over a `WebAssembly.Memory`'s new buffer after it grew.
+ */
+export function viewRegion<T>(layout: TreeLayout, count: number, buffer: ArrayBufferLike, byteOffset: number): FlatTree<T>[] {
+  const align = (n: number): number => Math.ceil(n / STORAGE_ALIGNMENT) * STORAGE_ALIGNMENT;
   const trees: FlatTree<T>[] = [];
-  let at = region.byteOffset;
+  let at = byteOffset;
   for (let t = 0; t < count; t++) {
-    const f32 = new Float32Array(region.buffer, at, layout.size.float32);
-    at += blockBytes('float32');
-    const f64 = new Float64Array(region.buffer, at, layout.size.float64);
-    at += blockBytes('float64');
+    const f32 = new Float32Array(buffer, at, layout.size.float32);
+    at += align(layout.size.float32 * BYTES.float32);
+    const f64 = new Float64Array(buffer, at, layout.size.float64);
+    at += align(layout.size.float64 * BYTES.float64);
     trees.push(viewFlat<T>(layout, f32, f64));
   }
-  return { region, trees };
+  return trees;
 }
 
 /**

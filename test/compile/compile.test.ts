@@ -144,7 +144,7 @@ describe('backends', () => {
   });
 
   it('rejects an unknown backend or option', () => {
-    expect(() => compile(canonical.adamw(), params(), { backend: 'wasm' as 'js' })).toThrow(/backend/);
+    expect(() => compile(canonical.adamw(), params(), { backend: 'gpu' as 'js' })).toThrow(/backend/);
     expect(() => compile(canonical.adamw(), params(), { speed: 'max' } as object)).toThrow(/speed/);
   });
 });

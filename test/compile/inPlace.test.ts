@@ -83,22 +83,30 @@ describe('no allocation per step', () => {
       expect(c.passCount).toBe(2);
       integerGrads(c.grads);
       for (let i = 0; i < 20_000; i++) c.step(); // warm up: optimized code, feedback settled
-      gc();
-      let gcRuns = 0;
-      const obs = new PerformanceObserver((list) => {
-        gcRuns += list.getEntries().length;
-      });
-      obs.observe({ entryTypes: ['gc'] });
-      const before = process.memoryUsage().heapUsed;
-      for (let i = 0; i < 500_000; i++) c.step();
-      const after = process.memoryUsage().heapUsed;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      obs.disconnect();
       // The smallest heap object is 12 bytes: one per step would be 6 MB over 5e5 steps, and
-      // force scavenges. What remains (tens of KB: the optimizing compiler's bookkeeping) does
-      // not grow with the number of steps.
-      expect(gcRuns).toBeLessThanOrEqual(1);
-      expect(after - before).toBeLessThan(1024 * 1024);
+      // force scavenges, in every attempt. What remains (tens of KB: the optimizing compiler's
+      // bookkeeping) does not grow with the number of steps. Up to three attempts, because a
+      // busy machine (the test runner's own messages, a late recompilation) can add one
+      // collection to a single window.
+      const attempts: { gcRuns: number; grown: number }[] = [];
+      for (let attempt = 0; attempt < 3; attempt++) {
+        gc();
+        let gcRuns = 0;
+        const obs = new PerformanceObserver((list) => {
+          gcRuns += list.getEntries().length;
+        });
+        obs.observe({ entryTypes: ['gc'] });
+        const before = process.memoryUsage().heapUsed;
+        for (let i = 0; i < 500_000; i++) c.step();
+        const after = process.memoryUsage().heapUsed;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        obs.disconnect();
+        attempts.push({ gcRuns, grown: after - before });
+        if (gcRuns <= 1 && after - before < 1024 * 1024) break;
+      }
+      const best = attempts[attempts.length - 1];
+      expect(best?.gcRuns, JSON.stringify(attempts)).toBeLessThanOrEqual(1);
+      expect(best?.grown, JSON.stringify(attempts)).toBeLessThan(1024 * 1024);
     }
   });
 

@@ -53,3 +53,14 @@ export const COMPILED_PATHS: readonly (readonly [string, Path])[] = [
   ['compiled step in place, js', compiledInPlace('js')],
   ['compiled step in place, closure', compiledInPlace('closure')],
 ];
+
+/**
+ * The wasm backend's paths. They are within a stated bound of the reference, not bit for bit
+ * (float32 lanes, reordered reductions), so they are replayed against the PyTorch tolerances and
+ * against the reference by `test/compile/wasmConformance.test.ts`, not in the bit-for-bit loop
+ * above.
+ */
+export const WASM_PATHS: readonly (readonly [string, Path])[] = [
+  ['compiled update, wasm', compiledPure('wasm')],
+  ['compiled step in place, wasm', compiledInPlace('wasm')],
+];
