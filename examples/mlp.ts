@@ -1,7 +1,12 @@
 /**
- * A small multi-layer perceptron with a hand-written forward and backward pass, for the
- * examples. Parameters are a gradfuse pytree `{ dense1: { w, b }, dense2: { w, b } }` of
- * Float32Arrays, so any gradfuse optimizer (pure or compiled) can train it.
+ * A small multi-layer perceptron (one tanh hidden layer) with a hand-written forward and
+ * backward pass, for the examples. Parameters are a gradfuse pytree
+ * `{ dense1: { w, b }, dense2: { w, b } }` of Float32Arrays (weights row-major,
+ * `w[i * outputs + j]` from input `i` to unit `j`), so any gradfuse optimizer, pure or compiled,
+ * can train it: with `compile`, the model reads `compiled.params` and writes `compiled.grads`.
+ *
+ * Two heads: regression (`mseLossAndGrad`) and classification (`softmaxCrossEntropyLossAndGrad`,
+ * `predict`, `accuracy`).
  */
 
 export interface MlpParams {
@@ -82,4 +87,131 @@ export function zeroGrads(params: MlpParams): MlpParams {
     dense1: { w: new Float32Array(params.dense1.w.length), b: new Float32Array(params.dense1.b.length) },
     dense2: { w: new Float32Array(params.dense2.w.length), b: new Float32Array(params.dense2.b.length) },
   };
+}
+
+/** A seeded permutation of `0 .. n-1` (Fisher-Yates over {@link rng}). */
+export function shuffled(n: number, random: () => number): Int32Array {
+  const order = Int32Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    const t = order[i] as number;
+    order[i] = order[j] as number;
+    order[j] = t;
+  }
+  return order;
+}
+
+/**
+ * The hidden layer for sample `s` of row-major `x`, written into `h`: `tanh(x_s · w1 + b1)`.
+ * Zero inputs are skipped (most pixels of a digit are 0), and `w1` is read row by row.
+ */
+function hiddenLayer(params: MlpParams, x: Float32Array, s: number, h: Float64Array): void {
+  const { w: w1, b: b1 } = params.dense1;
+  const hidden = b1.length;
+  const inputs = w1.length / hidden;
+  for (let j = 0; j < hidden; j++) h[j] = b1[j] as number;
+  for (let i = 0; i < inputs; i++) {
+    const xi = x[s * inputs + i] as number;
+    if (xi === 0) continue;
+    const row = i * hidden;
+    for (let j = 0; j < hidden; j++) h[j] = (h[j] as number) + xi * (w1[row + j] as number);
+  }
+  for (let j = 0; j < hidden; j++) h[j] = Math.tanh(h[j] as number);
+}
+
+/** The logits of the output layer from the hidden activations, written into `logits`. */
+function outputLayer(params: MlpParams, h: Float64Array, logits: Float64Array): void {
+  const { w: w2, b: b2 } = params.dense2;
+  const outputs = b2.length;
+  for (let k = 0; k < outputs; k++) logits[k] = b2[k] as number;
+  for (let j = 0; j < h.length; j++) {
+    const hj = h[j] as number;
+    const row = j * outputs;
+    for (let k = 0; k < outputs; k++) logits[k] = (logits[k] as number) + hj * (w2[row + k] as number);
+  }
+}
+
+/**
+ * Mean softmax cross-entropy of a tanh MLP over the samples `batch` (indices into row-major
+ * `x`: samples × inputs, and `labels`: class indices), and its gradient written into `grads`
+ * (same structure as params). The softmax subtracts the largest logit first, so it never
+ * overflows.
+ */
+export function softmaxCrossEntropyLossAndGrad(
+  params: MlpParams,
+  x: Float32Array,
+  labels: Uint8Array,
+  batch: ArrayLike<number>,
+  grads: MlpParams,
+): number {
+  const { w: w2 } = params.dense2;
+  const hidden = params.dense1.b.length;
+  const inputs = params.dense1.w.length / hidden;
+  const outputs = params.dense2.b.length;
+  const gw1 = grads.dense1.w;
+  const gb1 = grads.dense1.b;
+  const gw2 = grads.dense2.w;
+  const gb2 = grads.dense2.b;
+  for (const g of [gw1, gb1, gw2, gb2]) g.fill(0);
+  const h = new Float64Array(hidden);
+  const dz = new Float64Array(hidden);
+  const logits = new Float64Array(outputs);
+  const n = batch.length;
+  let loss = 0;
+  for (let b = 0; b < n; b++) {
+    const s = batch[b] as number;
+    hiddenLayer(params, x, s, h);
+    outputLayer(params, h, logits);
+    let max = -Infinity;
+    for (let k = 0; k < outputs; k++) max = Math.max(max, logits[k] as number);
+    const label = labels[s] as number;
+    const shiftedLabelLogit = (logits[label] as number) - max;
+    let sum = 0;
+    for (let k = 0; k < outputs; k++) {
+      const e = Math.exp((logits[k] as number) - max);
+      logits[k] = e; // from here on, logits holds exp(logit - max)
+      sum += e;
+    }
+    loss += Math.log(sum) - shiftedLabelLogit;
+    // d loss / d logit_k = (softmax_k - [k = label]) / n
+    for (let k = 0; k < outputs; k++) logits[k] = ((logits[k] as number) / sum - (k === label ? 1 : 0)) / n;
+    for (let k = 0; k < outputs; k++) gb2[k] = (gb2[k] as number) + (logits[k] as number);
+    for (let j = 0; j < hidden; j++) {
+      const hj = h[j] as number;
+      const row = j * outputs;
+      let dh = 0;
+      for (let k = 0; k < outputs; k++) {
+        const d = logits[k] as number;
+        gw2[row + k] = (gw2[row + k] as number) + hj * d;
+        dh += (w2[row + k] as number) * d;
+      }
+      dz[j] = dh * (1 - hj * hj);
+    }
+    for (let j = 0; j < hidden; j++) gb1[j] = (gb1[j] as number) + (dz[j] as number);
+    for (let i = 0; i < inputs; i++) {
+      const xi = x[s * inputs + i] as number;
+      if (xi === 0) continue;
+      const row = i * hidden;
+      for (let j = 0; j < hidden; j++) gw1[row + j] = (gw1[row + j] as number) + xi * (dz[j] as number);
+    }
+  }
+  return loss / n;
+}
+
+/** The most likely class of sample `s` of row-major `x`. */
+export function predict(params: MlpParams, x: Float32Array, s: number): number {
+  const h = new Float64Array(params.dense1.b.length);
+  const logits = new Float64Array(params.dense2.b.length);
+  hiddenLayer(params, x, s, h);
+  outputLayer(params, h, logits);
+  let best = 0;
+  for (let k = 1; k < logits.length; k++) if ((logits[k] as number) > (logits[best] as number)) best = k;
+  return best;
+}
+
+/** The fraction of the samples of row-major `x` whose predicted class is their label. */
+export function accuracy(params: MlpParams, x: Float32Array, labels: Uint8Array): number {
+  let correct = 0;
+  for (let s = 0; s < labels.length; s++) if (predict(params, x, s) === labels[s]) correct++;
+  return labels.length === 0 ? 0 : correct / labels.length;
 }

@@ -122,6 +122,9 @@ export type {
   MemoryOption,
   Region,
   TreeLayout,
+  WasmMemory,
+  WasmMemoryAllocator,
+  WasmMemoryAllocatorOptions,
 } from './compile/index.js';
 export {
   CompileError,
@@ -137,7 +140,19 @@ export {
   layoutOf,
   packTree,
   sharedArrayBufferAllocator,
+  wasmMemoryAllocator,
+  wasmSimdAvailable,
 } from './compile/index.js';
+
+// specs -------------------------------------------------------------------------------------
+export type { JsonValue, TransformSpec } from './spec/spec.js';
+export { SpecError, toSpec } from './spec/spec.js';
+export { decodeSpec, fromSpec, parseSpec } from './spec/fromSpec.js';
+export { InvalidSpecError } from './spec/report.js';
+export { SPEC_SCHEDULE_NAMES, decodeSchedule } from './spec/schedules.js';
+export { OP_NAMES } from './spec/registry.js';
+export type { JsonSchema } from './spec/jsonSchema.js';
+export { opDefaults, specJsonSchema } from './spec/jsonSchema.js';
 
 // state snapshots -----------------------------------------------------------------------------
 export type {

@@ -12,7 +12,8 @@ const docs = ['README.md', ...readdirSync(`${root}docs`).filter((f) => f.endsWit
 
 /** The source as the docs show it: the package's own name instead of the relative import. */
 const asShown = (source: string): string =>
-  source.replace(/'(?:\.\.\/)+src\/index\.js'/g, "'gradfuse'").replace(/'(?:\.\.\/)+src\/testing\/index\.js'/g, "'gradfuse/testing'");
+  source.replace(/'(?:\.\.\/)+src\/index\.js'/g, "'gradfuse'").replace(/'(?:\.\.\/)+src\/testing\/index\.js'/g, "'gradfuse/testing'")
+    .replace(/'(?:\.\.\/)+src\/adapters\/tfjs\.js'/g, "'gradfuse/tfjs'");
 
 interface Block {
   readonly doc: string;
