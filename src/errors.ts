@@ -117,3 +117,25 @@ export class StateMismatchError extends GradfuseError {
     this.name = 'StateMismatchError';
   }
 }
+
+/**
+ * A transformation that reads an extra argument of `update` (see {@link UpdateExtras}) was
+ * called without it, or with a value of the wrong type.
+ * @category Errors
+ */
+export class ExtraArgError extends GradfuseError {
+  readonly _tag = 'ExtraArgError' as const;
+  constructor(
+    /** The transformation that reads it, e.g. `reduceOnPlateau`. */
+    readonly owner: string,
+    /** The extra argument's name, e.g. `value`. */
+    readonly parameter: string,
+    /** What was expected. */
+    readonly expected: string,
+    /** What came (`undefined` when it was not passed). */
+    readonly actual: unknown,
+  ) {
+    super(`${owner}: update needs extra.${parameter}, ${expected} (call update(updates, state, params, { ${parameter} })), got ${describeValue(actual)}`);
+    this.name = 'ExtraArgError';
+  }
+}

@@ -9,6 +9,7 @@
 
 // errors ------------------------------------------------------------------------------------
 export {
+  ExtraArgError,
   GradfuseError,
   HyperparameterError,
   InvalidTreeError,
@@ -20,18 +21,20 @@ export {
 // trees -------------------------------------------------------------------------------------
 export type { Dtype, FloatArray, Leaf, Tensor } from './tree/leaf.js';
 export { tensor } from './tree/leaf.js';
-export type { Flat, FlatLeaf, Tree, TreeDef, TreeLike } from './tree/tree.js';
+export type { Flat, FlatLeaf, Tree, TreeDef, TreeLike, TreeMapped } from './tree/tree.js';
 export { assertSameStructure, cloneTree, flatten, fullLike, mapTree, treeSize, unflatten, zerosLike, zipTrees } from './tree/tree.js';
 export type { Mask, MaskTree } from './tree/mask.js';
 export type { GlobalNormOptions } from './tree/norm.js';
 export { globalNorm } from './tree/norm.js';
 
 // base --------------------------------------------------------------------------------------
-export type { EmptyState, Fusable, GradientTransformation, StateOf } from './base.js';
+export type { EmptyState, Fusable, GradientTransformation, StateOf, UpdateExtras } from './base.js';
+export { requireValue } from './base.js';
 export { applyUpdates } from './update.js';
 
 // kernel ------------------------------------------------------------------------------------
 export type { BinaryOp, Expr, Op, TernaryOp, UnaryOp } from './kernel/expr.js';
+export type { ReductionKind } from './kernel/reductions.js';
 export type { LeafScalarContext, ReductionDef, ScalarContext, SlotDef, Stage, StageState } from './kernel/stage.js';
 export type { KernelState, TransformDefinition } from './kernel/define.js';
 export { defineTransform } from './kernel/define.js';
@@ -39,10 +42,24 @@ export { printKernel } from './kernel/print.js';
 export * as kernel from './kernel/dsl.js';
 
 // combinators -------------------------------------------------------------------------------
-export type { ChainState, ChainTransformation } from './combine/chain.js';
+export type { AnyTransformation, ChainState, ChainTransformation } from './combine/chain.js';
 export { chain } from './combine/chain.js';
 export type { InjectHyperparamsConfig, InjectHyperparamsState } from './combine/injectHyperparams.js';
 export { injectHyperparams } from './combine/injectHyperparams.js';
+export type { LeafPredicate, MaskedState } from './combine/masked.js';
+export { maskByPath, masked } from './combine/masked.js';
+export type { LabelTree, MultiTransformOptions, MultiTransformState, ParamLabels } from './combine/multiTransform.js';
+export { labelsByPath, multiTransform, partition } from './combine/multiTransform.js';
+export type { FreezeState, SelectiveTransformOptions, SelectiveTransformState } from './combine/freeze.js';
+export { freeze, selectiveTransform } from './combine/freeze.js';
+export type { MultiStepsOptions, MultiStepsState, MultiStepsTransformation } from './combine/multiSteps.js';
+export { multiSteps } from './combine/multiSteps.js';
+export type { ApplyIfFiniteOptions, ApplyIfFiniteState } from './combine/applyIfFinite.js';
+export { applyIfFinite } from './combine/applyIfFinite.js';
+export type { LookaheadOptions, LookaheadState } from './combine/lookahead.js';
+export { lookahead } from './combine/lookahead.js';
+// optax's `flatten`; the tree utility `flatten` holds the plain name (the spec op is "flatten").
+export { flatten as flattenTransform } from './combine/flatten.js';
 
 // transformations ---------------------------------------------------------------------------
 export { identity, setToZero } from './transforms/identity.js';
@@ -77,6 +94,28 @@ export { scaleByAdadelta } from './transforms/adadelta.js';
 export type { LionMode, ScaleByLionOptions, ScaleByLionState } from './transforms/lion.js';
 export { scaleByLion } from './transforms/lion.js';
 export { zeroNans } from './transforms/numerics.js';
+export type { ScaleByBeliefOptions, ScaleByBeliefState } from './transforms/belief.js';
+export { scaleByBelief } from './transforms/belief.js';
+export type { ScaleByYogiOptions, ScaleByYogiState } from './transforms/yogi.js';
+export { scaleByYogi } from './transforms/yogi.js';
+export type { ScaleByNovogradOptions, ScaleByNovogradState } from './transforms/novograd.js';
+export { scaleByNovograd } from './transforms/novograd.js';
+export type { ScaleByAdanOptions, ScaleByAdanState } from './transforms/adan.js';
+export { scaleByAdan } from './transforms/adan.js';
+export type { ScaleByOptimisticGradientOptions, ScaleByOptimisticGradientState } from './transforms/optimistic.js';
+export { scaleByOptimisticGradient } from './transforms/optimistic.js';
+export { scaleBySign } from './transforms/sign.js';
+export type { ScaleByTrustRatioOptions } from './transforms/trustRatio.js';
+export { scaleByTrustRatio } from './transforms/trustRatio.js';
+export type { AdaptiveGradClipOptions } from './transforms/blockClipping.js';
+export { adaptiveGradClip, clipByBlockRms } from './transforms/blockClipping.js';
+export { keepParamsNonnegative } from './transforms/constraints.js';
+export type { ReduceOnPlateauOptions, ReduceOnPlateauState } from './transforms/plateau.js';
+export { reduceOnPlateau } from './transforms/plateau.js';
+export type { ScaleByPolyakOptions } from './transforms/polyak.js';
+export { scaleByPolyak } from './transforms/polyak.js';
+export type { EmaOptions, EmaState } from './combine/ema.js';
+export { ema } from './combine/ema.js';
 
 // optimizers --------------------------------------------------------------------------------
 export type { SgdOptions, SgdState } from './optimizers/sgd.js';
@@ -107,6 +146,30 @@ export type { AdadeltaOptions, AdadeltaState } from './optimizers/adadelta.js';
 export { adadelta } from './optimizers/adadelta.js';
 export type { LionOptions, LionState } from './optimizers/lion.js';
 export { lion } from './optimizers/lion.js';
+export type { AdabeliefOptions, AdabeliefState } from './optimizers/adabelief.js';
+export { adabelief } from './optimizers/adabelief.js';
+export type { YogiOptions, YogiState } from './optimizers/yogi.js';
+export { yogi } from './optimizers/yogi.js';
+export type { NovogradOptions, NovogradState } from './optimizers/novograd.js';
+export { novograd } from './optimizers/novograd.js';
+export type { AdanOptions, AdanState } from './optimizers/adan.js';
+export { adan } from './optimizers/adan.js';
+export type { LambOptions, LambState } from './optimizers/lamb.js';
+export { lamb } from './optimizers/lamb.js';
+export type { LarsOptions, LarsState } from './optimizers/lars.js';
+export { lars } from './optimizers/lars.js';
+export type { SignSgdOptions, SignSgdState } from './optimizers/signSgd.js';
+export { signSgd } from './optimizers/signSgd.js';
+export type { FromageOptions, FromageState } from './optimizers/fromage.js';
+export { fromage } from './optimizers/fromage.js';
+export type { OptimisticGradientDescentOptions, OptimisticGradientDescentState } from './optimizers/optimisticGradientDescent.js';
+export { optimisticGradientDescent } from './optimizers/optimisticGradientDescent.js';
+export type { PolyakSgdOptions, PolyakSgdState } from './optimizers/polyakSgd.js';
+export { polyakSgd } from './optimizers/polyakSgd.js';
+
+// tools -------------------------------------------------------------------------------------
+export type { LossAndGrad, LrFinderOptions, LrFinderResult, LrFinderStop } from './tools/lrFinder.js';
+export { exponentialSweep, lrFinder } from './tools/lrFinder.js';
 
 // compiler ----------------------------------------------------------------------------------
 export type {
@@ -116,6 +179,7 @@ export type {
   CompileErrorReason,
   CompileOptions,
   Compiled,
+  CompiledSegment,
   CompiledStorage,
   FlatTree,
   LeafLayout,

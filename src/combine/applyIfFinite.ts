@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { GradientTransformation } from '../base.js';
+import type { GradientTransformation, UpdateExtras } from '../base.js';
 import { HyperparameterError, StateMismatchError } from '../errors.js';
 import { NO_SPEC } from '../spec/spec.js';
 import { type TreeLike, flatten, zerosLike } from '../tree/tree.js';
@@ -75,7 +75,7 @@ export function applyIfFinite<S>(inner: GradientTransformation<S>, options: Appl
 
   return {
     init: (params) => ({ notfiniteCount: 0, lastFinite: true, totalNotfinite: 0, inner: inner.init(params) }),
-    update: <P extends TreeLike<P>>(updates: P, state: ApplyIfFiniteState<S>, params?: P): readonly [P, ApplyIfFiniteState<S>] => {
+    update: <P extends TreeLike<P>>(updates: P, state: ApplyIfFiniteState<S>, params?: P, extra?: UpdateExtras): readonly [P, ApplyIfFiniteState<S>] => {
       const s = checkState(state);
       const finite = flatten(updates).leaves.every((leaf) => {
         const d = leaf.data;
@@ -88,7 +88,7 @@ export function applyIfFinite<S>(inner: GradientTransformation<S>, options: Appl
       const notfiniteCount = finite ? 0 : s.notfiniteCount + 1;
       const counters = { notfiniteCount, lastFinite: finite, totalNotfinite: finite ? s.totalNotfinite : s.totalNotfinite + 1 };
       if (finite || notfiniteCount > maxConsecutiveErrors) {
-        const [u, innerState] = inner.update(updates, s.inner, params);
+        const [u, innerState] = inner.update(updates, s.inner, params, extra);
         return [u, { ...counters, inner: innerState }];
       }
       return [zerosLike(updates), { ...counters, inner: s.inner }];

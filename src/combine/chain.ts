@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Fusable, GradientTransformation, StateOf } from '../base.js';
+import type { Fusable, GradientTransformation, StateOf, UpdateExtras } from '../base.js';
 import { StateMismatchError } from '../errors.js';
 import type { StageState } from '../kernel/stage.js';
 import { NO_SPEC } from '../spec/spec.js';
@@ -13,14 +13,17 @@ import type { TreeLike } from '../tree/tree.js';
 /** The state of a chain: one entry per member, in order. */
 export type ChainState<T extends readonly GradientTransformation<unknown>[]> = { readonly [K in keyof T]: StateOf<T[K]> };
 
-type AnyTransformation = GradientTransformation<unknown>;
+/** A gradient transformation of any state type: what combinators accept as members. */
+export type AnyTransformation = GradientTransformation<unknown>;
 
 /** A chain: a transformation that also lists its members (for messages that name one). */
 export type ChainTransformation<T extends readonly AnyTransformation[]> = GradientTransformation<ChainState<T>> & { readonly members: T };
 type Untyped = GradientTransformation<unknown>;
 
 /**
- * Applies the transformations in order, each to the updates the previous one produced.
+ * Applies the transformations in order, each to the updates the previous one produced. The
+ * params and the extra arguments of `update` (e.g. `{ value: loss }`) go to every member
+ * unchanged.
  *
  * ```ts
  * const opt = chain(clipByGlobalNorm({ maxNorm: 1 }), adamw({ learningRate: 1e-3 }));
@@ -58,12 +61,12 @@ export function chain<const T extends readonly AnyTransformation[]>(...transform
   }
   return {
     init: (params) => members.map((m) => m.init(params)) as unknown as ChainState<T>,
-    update: <P extends TreeLike<P>>(updates: P, state: ChainState<T>, params?: P): readonly [P, ChainState<T>] => {
+    update: <P extends TreeLike<P>>(updates: P, state: ChainState<T>, params?: P, extra?: UpdateExtras): readonly [P, ChainState<T>] => {
       const s = checkState(state);
       let u = updates;
       const next: unknown[] = [];
       members.forEach((m, i) => {
-        const [nu, ns] = m.update(u, s[i], params);
+        const [nu, ns] = m.update(u, s[i], params, extra);
         u = nu;
         next.push(ns);
       });

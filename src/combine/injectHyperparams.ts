@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Fusable, GradientTransformation } from '../base.js';
+import type { Fusable, GradientTransformation, UpdateExtras } from '../base.js';
 import { HyperparameterError, StateMismatchError } from '../errors.js';
 import type { ScalarContext, Stage, StageState } from '../kernel/stage.js';
 import type { Schedule } from '../schedules/schedule.js';
@@ -137,11 +137,11 @@ export function injectHyperparams<O extends object, S>(
 
     return {
       init: (params) => ({ count: 0, hyperparams: valuesAt({}, 0), inner: base.init(params) }),
-      update: <P extends TreeLike<P>>(updates: P, state: InjectHyperparamsState<S>, params?: P): readonly [P, InjectHyperparamsState<S>] => {
+      update: <P extends TreeLike<P>>(updates: P, state: InjectHyperparamsState<S>, params?: P, extra?: UpdateExtras): readonly [P, InjectHyperparamsState<S>] => {
         const s = checkState(state);
         const values = valuesAt(s.hyperparams, s.count);
         const tx = build(values);
-        const [u, inner] = tx.update(updates, s.inner, params);
+        const [u, inner] = tx.update(updates, s.inner, params, extra);
         return [u, { count: s.count + 1, hyperparams: values, inner }];
       },
       ...(fusable === undefined ? {} : { fusable }),

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Fusable, GradientTransformation } from '../base.js';
+import type { Fusable, GradientTransformation, UpdateExtras } from '../base.js';
 import { HyperparameterError, MissingParamsError, StateMismatchError } from '../errors.js';
 import { add, g, mul, p, scalar, select, slot, sub } from '../kernel/dsl.js';
 import type { Expr } from '../kernel/expr.js';
@@ -111,13 +111,13 @@ export function lookahead<S>(fast: GradientTransformation<S>, options: Lookahead
   };
 
   // ---- the reference path ----
-  const update = <P extends TreeLike<P>>(updates: P, state: LookaheadState<S>, params?: P): readonly [P, LookaheadState<S>] => {
+  const update = <P extends TreeLike<P>>(updates: P, state: LookaheadState<S>, params?: P, extra?: UpdateExtras): readonly [P, LookaheadState<S>] => {
     if (params === undefined) throw new MissingParamsError(owner);
     const s = checkState(state);
     const pf = flatten(params);
     const sf = flatten(s.slow);
     assertSameStructure(pf.def, sf.def, `${owner}: state.slow against params`);
-    const [u, fastState] = fast.update(updates, s.fast, params);
+    const [u, fastState] = fast.update(updates, s.fast, params, extra);
     const uf = flatten(u);
     assertSameStructure(pf.def, uf.def, `${owner}: updates against params`);
     const sync = s.stepsSinceSync === k - 1;

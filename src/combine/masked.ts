@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Fusable, GradientTransformation } from '../base.js';
+import type { Fusable, GradientTransformation, UpdateExtras } from '../base.js';
 import { HyperparameterError } from '../errors.js';
 import type { Stage } from '../kernel/stage.js';
 import { FUNCTION, NO_SPEC, type JsonValue } from '../spec/spec.js';
@@ -141,12 +141,12 @@ export function masked<S>(inner: GradientTransformation<S>, mask: Mask): Gradien
   // Not fusable: the inner transformation sees the masked-in leaves only (optax's MaskedNode).
   return {
     init: (params) => ({ inner: inner.init(pruneTree(params as Tree, resolveMask(m, params as Tree, owner))) }),
-    update: <P extends TreeLike<P>>(updates: P, state: MaskedState<S>, params?: P): readonly [P, MaskedState<S>] => {
+    update: <P extends TreeLike<P>>(updates: P, state: MaskedState<S>, params?: P, extra?: UpdateExtras): readonly [P, MaskedState<S>] => {
       const s = checkState(state);
       const u = flatten(updates);
       const active = resolveMask(m, (params ?? updates) as Tree, owner);
       const prunedParams = params === undefined ? undefined : (pruneTree(params as Tree, active) as P);
-      const [innerUpdates, innerState] = inner.update(pruneTree(updates as Tree, active) as P, s.inner, prunedParams);
+      const [innerUpdates, innerState] = inner.update(pruneTree(updates as Tree, active) as P, s.inner, prunedParams, extra);
       const transformed = flatten(innerUpdates).leaves;
       let next = 0;
       const out: FloatArray[] = u.leaves.map((leaf, i) => {

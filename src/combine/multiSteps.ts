@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Fusable, GradientTransformation } from '../base.js';
+import type { Fusable, GradientTransformation, UpdateExtras } from '../base.js';
 import { HyperparameterError, StateMismatchError } from '../errors.js';
 import { add, constant, div, g, scalar, select, slot, sub } from '../kernel/dsl.js';
 import type { Expr } from '../kernel/expr.js';
@@ -67,6 +67,11 @@ export type MultiStepsTransformation<S> = GradientTransformation<MultiStepsState
  * schedules follow `gradientStep`: k micro-batches of size b give the trajectory of one batch
  * of size k·b (with `useGradMean`, when the loss is a mean over the batch).
  *
+ * The extra arguments of `update` (`{ value }`) reach the inner optimizer on the calls where it
+ * steps, those of the k-th micro-batch, unchanged (as optax's `MultiSteps` passes the last
+ * call's `extra_args`); average the loss over the micro-batches yourself if the inner optimizer
+ * should see the mean.
+ *
  * ```ts
  * // an effective batch 4x the micro-batch
  * const opt = multiSteps(adamw({ learningRate: 1e-3 }), { everyK: 4 });
@@ -111,7 +116,7 @@ export function multiSteps<S>(inner: GradientTransformation<S>, options: MultiSt
     accGrads: zerosLike(params as Tree),
   });
 
-  const update = <P extends TreeLike<P>>(updates: P, state: MultiStepsState<S>, params?: P): readonly [P, MultiStepsState<S>] => {
+  const update = <P extends TreeLike<P>>(updates: P, state: MultiStepsState<S>, params?: P, extra?: UpdateExtras): readonly [P, MultiStepsState<S>] => {
     const s = checkState(state);
     const gf = flatten(updates);
     const af = flatten(s.accGrads);
@@ -129,7 +134,7 @@ export function multiSteps<S>(inner: GradientTransformation<S>, options: MultiSt
     if (n !== k - 1) {
       return [zerosLike(updates), { miniStep: n + 1, gradientStep: s.gradientStep, inner: s.inner, accGrads: unflatten(af.def, acc) }];
     }
-    const [u, innerState] = inner.update(unflatten(gf.def, acc) as P, s.inner, params);
+    const [u, innerState] = inner.update(unflatten(gf.def, acc) as P, s.inner, params, extra);
     return [u, { miniStep: 0, gradientStep: s.gradientStep + 1, inner: innerState, accGrads: zerosLike(s.accGrads) }];
   };
 

@@ -4,14 +4,14 @@
  *
  * @module
  */
-import type { Fusable, GradientTransformation, StateOf } from '../base.js';
+import type { Fusable, GradientTransformation, StateOf, UpdateExtras } from '../base.js';
 import { HyperparameterError } from '../errors.js';
 import type { StageState } from '../kernel/stage.js';
 import { FUNCTION, NO_SPEC, type JsonValue } from '../spec/spec.js';
 import { isLeaf } from '../tree/leaf.js';
 import { type MaskTree, resolveMask } from '../tree/mask.js';
 import { type FlatLeaf, type Tree, type TreeLike, flatten } from '../tree/tree.js';
-import { chain } from './chain.js';
+import { type AnyTransformation, chain } from './chain.js';
 import { type MaskedState, masked } from './masked.js';
 import { maskTreeOf, requireStateObject, requireTransformation } from './rewrite.js';
 
@@ -19,7 +19,6 @@ import { maskTreeOf, requireStateObject, requireTransformation } from './rewrite
 // options and state
 // ---------------------------------------------------------------------------------------------
 
-type AnyTransformation = GradientTransformation<unknown>;
 
 /** A tree of labels with the params' structure, or a prefix of it (a label covers its subtree). */
 export type LabelTree = string | readonly LabelTree[] | { readonly [key: string]: LabelTree };
@@ -230,9 +229,9 @@ export function multiTransform<const T extends Readonly<Record<string, AnyTransf
       checkedLabels(params as Tree);
       return fromTuple(inner.init(params) as readonly unknown[]);
     },
-    update: <P extends TreeLike<P>>(updates: P, state: MultiTransformState<T>, params?: P): readonly [P, MultiTransformState<T>] => {
+    update: <P extends TreeLike<P>>(updates: P, state: MultiTransformState<T>, params?: P, extra?: UpdateExtras): readonly [P, MultiTransformState<T>] => {
       checkedLabels((params ?? updates) as Tree);
-      const [u, s] = inner.update(updates, toTuple(state) as never, params);
+      const [u, s] = inner.update(updates, toTuple(state) as never, params, extra);
       return [u, fromTuple(s as readonly unknown[])];
     },
     ...(fusable === undefined ? {} : { fusable }),

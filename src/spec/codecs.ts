@@ -19,6 +19,7 @@
  */
 import * as t from 'io-ts';
 import * as E from 'fp-ts/lib/Either.js';
+import { FUNCTION } from './spec.js';
 
 // ---------------------------------------------------------------------------------------------
 // descriptions
@@ -271,4 +272,25 @@ const MaskUnion: t.Mixed = new BestMatchUnion('a mask (a boolean, or an array or
   t.boolean,
   t.array(MaskTree, 'an array of masks'),
   t.refinement(t.record(t.string, MaskTree), isPlainObject, 'a record of masks'),
+]);
+
+/**
+ * One label of a label tree: any string but the marker `toSpec` would have written for a
+ * function (which it refuses to write; a hand-written marker is refused here, so that it is
+ * not taken for a label).
+ */
+const Label: t.Type<string> = t.refinement(t.string, (s) => s !== FUNCTION, `a label (a string; "${FUNCTION}" stands for a paramLabels function, which a spec cannot hold)`);
+
+/**
+ * `multiTransform`'s labels: a tree of strings shaped like the params (or a prefix of them: a
+ * label at an inner node covers its subtree).
+ */
+export const LabelTreeCodec: t.Type<unknown> = describe(
+  recursive<unknown>('LabelTree', 'a label tree (a string, or an array or record of label trees)', () => LabelUnion),
+  'Labels: a tree of strings with the structure of the params, or a prefix of it (a label at an inner node covers its whole subtree). Each label names one of the transforms.',
+);
+const LabelUnion: t.Mixed = new BestMatchUnion(`a label tree (a string, or an array or record of label trees; "${FUNCTION}" stands for a paramLabels function, which a spec cannot hold)`, [
+  Label,
+  t.array(LabelTreeCodec, 'an array of label trees'),
+  t.refinement(t.record(t.string, LabelTreeCodec), isPlainObject, 'a record of label trees'),
 ]);

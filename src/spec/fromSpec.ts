@@ -15,7 +15,7 @@ import type { Either } from 'fp-ts/lib/Either.js';
 import type { GradientTransformation } from '../base.js';
 import { HyperparameterError } from '../errors.js';
 import type { FieldsValue } from './codecs.js';
-import { InnerOptimizerCodec, OPS, type OpEntry, type PreparedSpec, TransformList, TransformSpecCodec } from './registry.js';
+import { InnerOptimizerCodec, OPS, type OpEntry, type PreparedSpec, TransformList, TransformRecord, TransformSpecCodec } from './registry.js';
 import { InvalidSpecError, fromHyperparameterError, fromUnexpectedError, fromValidationError, indexPath, keyPath, nestingProblem } from './report.js';
 import { Hyper, buildSchedule } from './schedules.js';
 import type { SpecError } from './spec.js';
@@ -40,6 +40,16 @@ function prepare(spec: FieldsValue, path: string, errors: SpecError[]): Prepared
     } else if (codec === TransformList) {
       const members = (value as readonly FieldsValue[]).map((m, i) => build(m, indexPath(at, i), errors));
       built = members.some((m) => m === undefined) ? undefined : members;
+    } else if (codec === TransformRecord) {
+      // Own keys defined one by one: a label such as `__proto__` stays a label.
+      const members: Record<string, unknown> = {};
+      let all = true;
+      for (const [label, m] of Object.entries(value as Readonly<Record<string, FieldsValue>>)) {
+        const member = build(m, keyPath(at, label), errors);
+        if (member === undefined) all = false;
+        Object.defineProperty(members, label, { value: member, enumerable: true, writable: true, configurable: true });
+      }
+      built = all ? members : undefined;
     } else if (codec === TransformSpecCodec) {
       built = build(value as FieldsValue, at, errors);
     } else if (codec === InnerOptimizerCodec) {

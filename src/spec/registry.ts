@@ -3,31 +3,87 @@
  * codec of its spec's options and the builder that calls its public constructor. The decoder,
  * the JSON Schema and the docs table are all read from this one table.
  *
+ * An op's name is the `op` its constructor writes in its spec, and normally the name
+ * src/index.ts exports the constructor under (`constructorName` says otherwise: `flatten` is
+ * exported as `flattenTransform`). Public names that are no op are listed beside the table:
+ * {@link OP_ALIASES} (another name for an op's constructor) and {@link NOT_OPS} (helpers that
+ * build a mask or label function, not a transformation); test/spec/registry.test.ts checks that
+ * every transformation, optimizer and combinator export is one of these.
+ *
+ * A combinator's options that hold transformations use {@link TransformSpecCodec} (one member,
+ * built first), {@link TransformList} (an array) or {@link TransformRecord} (a record by label),
+ * and {@link InnerOptimizerCodec} for a member that is rebuilt with other options; the decoder
+ * builds them at their own paths.
+ *
  * @module
  */
 import * as t from 'io-ts';
 import type { GradientTransformation } from '../base.js';
+import { applyIfFinite } from '../combine/applyIfFinite.js';
 import { chain } from '../combine/chain.js';
+import { ema } from '../combine/ema.js';
+import { flatten } from '../combine/flatten.js';
+import { freeze, selectiveTransform } from '../combine/freeze.js';
 import { injectHyperparams } from '../combine/injectHyperparams.js';
+import { lookahead } from '../combine/lookahead.js';
+import { masked } from '../combine/masked.js';
+import { multiSteps } from '../combine/multiSteps.js';
+import { type LabelTree, multiTransform } from '../combine/multiTransform.js';
+import { adabelief } from '../optimizers/adabelief.js';
 import { adadelta } from '../optimizers/adadelta.js';
 import { adagrad } from '../optimizers/adagrad.js';
 import { adam, adamax, adamw, amsgrad, nadam, nadamw, radam } from '../optimizers/adam.js';
+import { adan } from '../optimizers/adan.js';
+import { fromage } from '../optimizers/fromage.js';
+import { lamb } from '../optimizers/lamb.js';
+import { lars } from '../optimizers/lars.js';
 import { lion } from '../optimizers/lion.js';
+import { novograd } from '../optimizers/novograd.js';
+import { optimisticGradientDescent } from '../optimizers/optimisticGradientDescent.js';
 import { rmsprop } from '../optimizers/rmsprop.js';
+import { polyakSgd } from '../optimizers/polyakSgd.js';
 import { sgd } from '../optimizers/sgd.js';
+import { signSgd } from '../optimizers/signSgd.js';
+import { yogi } from '../optimizers/yogi.js';
 import type { ScalarOrSchedule } from '../schedules/schedule.js';
 import { scaleByAdadelta } from '../transforms/adadelta.js';
 import { scaleByRss } from '../transforms/adagrad.js';
 import { scaleByAdam, scaleByAdamax, scaleByAmsgrad, scaleByNadam, scaleByRadam } from '../transforms/adam.js';
+import { scaleByAdan } from '../transforms/adan.js';
+import { scaleByBelief } from '../transforms/belief.js';
+import { adaptiveGradClip, clipByBlockRms } from '../transforms/blockClipping.js';
 import { clip, clipByGlobalNorm } from '../transforms/clipping.js';
+import { keepParamsNonnegative } from '../transforms/constraints.js';
 import { addDecayedWeights } from '../transforms/decay.js';
 import { identity, setToZero } from '../transforms/identity.js';
 import { scaleByLion } from '../transforms/lion.js';
 import { trace } from '../transforms/momentum.js';
+import { scaleByNovograd } from '../transforms/novograd.js';
 import { zeroNans } from '../transforms/numerics.js';
+import { reduceOnPlateau } from '../transforms/plateau.js';
+import { scaleByPolyak } from '../transforms/polyak.js';
+import { scaleByOptimisticGradient } from '../transforms/optimistic.js';
 import { scaleByRms, scaleByStddev } from '../transforms/rms.js';
 import { scale, scaleByLearningRate, scaleBySchedule } from '../transforms/scale.js';
-import { BestMatchUnion, Bool, DiscriminatedType, type Fields, type FieldsType, MaskTree, Num, describe, fields, oneOf, recursive } from './codecs.js';
+import { scaleBySign } from '../transforms/sign.js';
+import { scaleByTrustRatio } from '../transforms/trustRatio.js';
+import { scaleByYogi } from '../transforms/yogi.js';
+import type { Mask } from '../tree/mask.js';
+import {
+  BestMatchUnion,
+  Bool,
+  DiscriminatedType,
+  type Fields,
+  type FieldsType,
+  LabelTreeCodec,
+  MaskTree,
+  Num,
+  describe,
+  fields,
+  isPlainObject,
+  oneOf,
+  recursive,
+} from './codecs.js';
 import { Hyper } from './schedules.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -71,6 +127,11 @@ export interface OpEntry {
   readonly renames?: Readonly<Record<string, string>>;
   /** The key holding an inner spec whose constructor checks the options (`injectHyperparams`). */
   readonly delegatesTo?: string;
+  /**
+   * The name src/index.ts exports the constructor under, where it is not the op's own name
+   * (`flatten`, whose name the tree utility holds, is exported as `flattenTransform`).
+   */
+  readonly constructorName?: string;
 }
 
 /** The codec of any transformation spec: one member per op, chosen by `op`. */
@@ -93,6 +154,12 @@ export const InnerOptimizerCodec: t.Type<Readonly<Record<string, unknown>>> = de
 /** The members of a `chain`. */
 export const TransformList = describe(t.array(TransformSpecCodec, 'an array of transformation specs'), 'The member transformations, applied in order.');
 
+/** The transformations of a `multiTransform`, by label. */
+export const TransformRecord = describe(
+  t.refinement(t.record(t.string, TransformSpecCodec), isPlainObject, 'a record { label: transformation spec }'),
+  'One transformation per label, applied in the order of the keys.',
+);
+
 // ---------------------------------------------------------------------------------------------
 // helpers
 // ---------------------------------------------------------------------------------------------
@@ -112,6 +179,7 @@ interface Definition {
   readonly conditional?: readonly string[];
   readonly renames?: Readonly<Record<string, string>>;
   readonly delegatesTo?: string;
+  readonly constructorName?: string;
 }
 
 function entry(op: string, d: Definition): OpEntry {
@@ -125,6 +193,7 @@ function entry(op: string, d: Definition): OpEntry {
     ...(d.conditional === undefined ? {} : { conditional: d.conditional }),
     ...(d.renames === undefined ? {} : { renames: d.renames }),
     ...(d.delegatesTo === undefined ? {} : { delegatesTo: d.delegatesTo }),
+    ...(d.constructorName === undefined ? {} : { constructorName: d.constructorName }),
   };
 }
 
@@ -148,6 +217,9 @@ const momentumRenames = { 'trace.decay': 'momentum', 'trace.nesterov': 'nesterov
 
 const T = 'Transformations' as const;
 const O = 'Optimizers' as const;
+const C = 'Combinators' as const;
+
+type Tx = GradientTransformation<unknown>;
 
 const ENTRIES: readonly OpEntry[] = [
   // transformations ---------------------------------------------------------------------------
@@ -230,6 +302,71 @@ const ENTRIES: readonly OpEntry[] = [
     optional: { b1: Num, b2: Num, mode: oneOf(['hard', 'smooth', 'refined']), smoothBeta: Num },
     build: byOptions(scaleByLion),
   }),
+  entry('scaleByBelief', { category: T, summary: "AdaBelief's moments: the second moment of g minus its mean.", optional: { ...moments, nesterov: Bool }, build: byOptions(scaleByBelief) }),
+  entry('scaleByYogi', {
+    category: T,
+    summary: "Yogi's additive second-moment update: ν ← ν - (1 - β₂)·sign(ν - g²)·g².",
+    optional: { ...moments, initialAccumulatorValue: Num },
+    build: byOptions(scaleByYogi),
+  }),
+  entry('scaleByNovograd', {
+    category: T,
+    summary: "NovoGrad's layer-wise second moment (one per leaf), with weight decay on the normalised gradient.",
+    optional: { ...moments, weightDecay: Num },
+    build: byOptions(scaleByNovograd),
+  }),
+  entry('scaleByAdan', { category: T, summary: "Adan's three moments (gradient, gradient difference, squared term).", optional: { b1: Num, b2: Num, b3: Num, eps: Num, epsRoot: Num }, build: byOptions(scaleByAdan) }),
+  entry('scaleByOptimisticGradient', {
+    category: T,
+    summary: 'Optimistic gradient: u = (α + β)·g_t - β·g_{t-1}.',
+    optional: { alpha: Num, beta: Num },
+    build: byOptions(scaleByOptimisticGradient),
+  }),
+  entry('scaleBySign', { category: T, summary: 'Replaces every update by its sign (signSGD).', build: () => scaleBySign() }),
+  entry('scaleByTrustRatio', {
+    category: T,
+    summary: 'Rescales each leaf by its trust ratio c·‖p‖/(‖u‖ + eps) (LARS, LAMB).',
+    optional: { minNorm: Num, trustCoefficient: Num, eps: Num, mask: MaskTree },
+    build: byOptions(scaleByTrustRatio),
+    conditional: ['mask'],
+  }),
+  entry('clipByBlockRms', {
+    category: T,
+    summary: 'Divides each leaf by max(1, rms/threshold): clipByBlockRms(threshold).',
+    required: { threshold: Num },
+    build: (o) => clipByBlockRms(o.threshold as number),
+    example: { threshold: 1 },
+  }),
+  entry('adaptiveGradClip', {
+    category: T,
+    summary: 'Adaptive gradient clipping, one unit per leaf: adaptiveGradClip(clipping, { eps }).',
+    required: { clipping: Num },
+    optional: { eps: Num },
+    build: (o) => adaptiveGradClip(o.clipping as number, present(o, ['eps'])),
+    example: { clipping: 0.01 },
+  }),
+  entry('keepParamsNonnegative', { category: T, summary: 'Keeps the params >= 0: u = p + g < 0 ? -p : g (last in a chain).', build: () => keepParamsNonnegative() }),
+  entry('ema', {
+    category: T,
+    summary: 'An exponential moving average of the updates, debiased by default.',
+    required: { decay: Num },
+    optional: { debias: Bool },
+    build: byOptions(ema),
+    example: { decay: 0.9 },
+  }),
+
+  entry('reduceOnPlateau', {
+    category: T,
+    summary: 'Multiplies updates by a scale cut by factor when the loss passed as update(..., { value }) stops improving (optax contrib.reduce_on_plateau, PyTorch ReduceLROnPlateau).',
+    optional: { factor: Num, patience: Num, rtol: Num, atol: Num, cooldown: Num, accumulationSize: Num, minScale: Num, mode: oneOf(['min', 'max']) },
+    build: byOptions(reduceOnPlateau),
+  }),
+  entry('scaleByPolyak', {
+    category: T,
+    summary: 'Scales updates by the Polyak step min((value - fMin)/(‖g‖² + eps), maxLearningRate); needs update(..., { value }).',
+    optional: { fMin: Num, maxLearningRate: Num, eps: Num, variant: oneOf(['sps', 'sps+']) },
+    build: byOptions(scaleByPolyak),
+  }),
 
   // optimizers --------------------------------------------------------------------------------
   entry('sgd', {
@@ -297,6 +434,62 @@ const ENTRIES: readonly OpEntry[] = [
     conditional: ['mask'],
   }),
   entry('lion', { category: O, summary: 'Lion, with decoupled weight decay.', required: lr, optional: { b1: Num, b2: Num, ...decoupled }, build: byOptions(lion), example: { learningRate: 1e-4 }, conditional: ['mask'] }),
+  entry('adabelief', {
+    category: O,
+    summary: 'AdaBelief, with optional decoupled weight decay.',
+    required: lr,
+    optional: { ...moments, nesterov: Bool, weightDecay: Hyper, weightDecayMask: MaskTree },
+    build: byOptions(adabelief),
+    example: { learningRate: 1e-3 },
+    conditional: ['weightDecayMask'],
+    renames: { 'addDecayedWeights.mask': 'weightDecayMask' },
+  }),
+  entry('yogi', { category: O, summary: 'Yogi.', required: lr, optional: { ...moments, initialAccumulatorValue: Num }, build: byOptions(yogi), example: { learningRate: 1e-2 } }),
+  entry('novograd', { category: O, summary: 'NovoGrad.', required: lr, optional: { ...moments, weightDecay: Num }, build: byOptions(novograd), example: { learningRate: 1e-2 } }),
+  entry('adan', {
+    category: O,
+    summary: 'Adan, with decoupled weight decay.',
+    required: lr,
+    optional: { b1: Num, b2: Num, b3: Num, eps: Num, epsRoot: Num, ...decoupled },
+    build: byOptions(adan),
+    example: { learningRate: 1e-3 },
+    conditional: ['mask'],
+  }),
+  entry('lamb', {
+    category: O,
+    summary: 'LAMB: Adam, decoupled weight decay, then a layer-wise trust ratio.',
+    required: lr,
+    optional: { ...moments, ...decoupled },
+    build: byOptions(lamb),
+    example: { learningRate: 1e-3 },
+    conditional: ['mask'],
+  }),
+  entry('lars', {
+    category: O,
+    summary: 'LARS: weight decay, a layer-wise trust ratio, the learning rate, then momentum.',
+    required: lr,
+    optional: { weightDecay: Hyper, weightDecayMask: MaskTree, trustCoefficient: Num, eps: Num, trustRatioMask: MaskTree, momentum: Hyper, nesterov: Bool },
+    build: byOptions(lars),
+    example: { learningRate: 1 },
+    renames: { 'addDecayedWeights.mask': 'weightDecayMask', 'scaleByTrustRatio.mask': 'trustRatioMask', 'trace.decay': 'momentum', 'trace.nesterov': 'nesterov' },
+  }),
+  entry('signSgd', { category: O, summary: 'signSGD: the sign of the gradient times -η.', required: lr, build: byOptions(signSgd), example: { learningRate: 1e-3 } }),
+  entry('fromage', { category: O, summary: 'Fromage: a trust ratio with a norm-preserving shrinkage.', required: lr, optional: { minNorm: Num }, build: byOptions(fromage), example: { learningRate: 1e-2 }, renames: { 'fromageDecay.learningRate': 'learningRate' } }),
+  entry('optimisticGradientDescent', {
+    category: O,
+    summary: 'Optimistic gradient descent (for min-max games).',
+    required: lr,
+    optional: { alpha: Num, beta: Num },
+    build: byOptions(optimisticGradientDescent),
+    example: { learningRate: 1e-2 },
+  }),
+
+  entry('polyakSgd', {
+    category: O,
+    summary: 'SGD with the Polyak step size: chain(sgd({ learningRate: scaling }), scaleByPolyak(...)); needs update(..., { value }).',
+    optional: { maxLearningRate: Num, scaling: Hyper, fMin: Num, eps: Num, variant: oneOf(['sps', 'sps+']) },
+    build: byOptions(polyakSgd),
+  }),
 
   // combinators -------------------------------------------------------------------------------
   entry('chain', {
@@ -319,6 +512,71 @@ const ENTRIES: readonly OpEntry[] = [
     conditional: ['staticArgs'],
     delegatesTo: 'transform',
   }),
+  entry('masked', {
+    category: C,
+    summary: 'Applies the transformation to the leaves where the mask is true; the others pass through unchanged (not zeroed).',
+    required: { transform: TransformSpecCodec, mask: MaskTree },
+    build: (o) => masked(o.transform as Tx, o.mask as Mask),
+    example: { transform: { op: 'addDecayedWeights' }, mask: true },
+    renames: { 'masked.inner': 'transform' },
+  }),
+  entry('multiTransform', {
+    category: C,
+    summary: "A transformation per group of leaves, chosen by a label per leaf (PyTorch's parameter groups); partition is another name for it.",
+    required: { transforms: TransformRecord, paramLabels: LabelTreeCodec },
+    build: (o) => multiTransform({ transforms: o.transforms as Readonly<Record<string, Tx>>, paramLabels: o.paramLabels as LabelTree }),
+    example: { transforms: { all: { op: 'sgd', learningRate: 0.1 } }, paramLabels: 'all' },
+  }),
+  entry('freeze', {
+    category: C,
+    summary: 'Zeroes the updates of the leaves where the mask is true.',
+    required: { mask: MaskTree },
+    build: (o) => freeze(o.mask as Mask),
+    example: { mask: true },
+  }),
+  entry('selectiveTransform', {
+    category: C,
+    summary: 'Runs the optimizer on the leaves that are not frozen and zeroes the updates of the frozen ones (freezeMask true).',
+    required: { transform: TransformSpecCodec, freezeMask: MaskTree },
+    build: (o) => selectiveTransform(o.transform as Tx, { freezeMask: o.freezeMask as Mask }),
+    example: { transform: { op: 'sgd', learningRate: 0.1 }, freezeMask: false },
+    renames: { 'selectiveTransform.optimizer': 'transform', 'selectiveTransform.mask': 'freezeMask' },
+  }),
+  entry('multiSteps', {
+    category: C,
+    summary: 'Gradient accumulation: the inner optimizer steps once every everyK calls, on the mean (or sum) of their gradients.',
+    required: { transform: TransformSpecCodec, everyK: Num },
+    optional: { useGradMean: Bool },
+    build: (o) => multiSteps(o.transform as Tx, { everyK: o.everyK as number, ...present(o, ['useGradMean']) }),
+    example: { transform: { op: 'sgd', learningRate: 0.1 }, everyK: 2 },
+    renames: { 'multiSteps.inner': 'transform' },
+  }),
+  entry('applyIfFinite', {
+    category: C,
+    summary: 'Skips the steps whose updates hold a NaN or an infinity (zero update, inner state kept), up to maxConsecutiveErrors in a row.',
+    required: { transform: TransformSpecCodec, maxConsecutiveErrors: Num },
+    build: (o) => applyIfFinite(o.transform as Tx, { maxConsecutiveErrors: o.maxConsecutiveErrors as number }),
+    example: { transform: { op: 'sgd', learningRate: 0.1 }, maxConsecutiveErrors: 5 },
+    renames: { 'applyIfFinite.inner': 'transform' },
+  }),
+  entry('lookahead', {
+    category: C,
+    summary: 'Lookahead: syncPeriod fast steps, then the slow weights (in the state) move slowStepSize of the way to the fast ones.',
+    required: { transform: TransformSpecCodec, syncPeriod: Num, slowStepSize: Num },
+    optional: { resetState: Bool },
+    build: (o) => lookahead(o.transform as Tx, { syncPeriod: o.syncPeriod as number, slowStepSize: o.slowStepSize as number, ...present(o, ['resetState']) }),
+    example: { transform: { op: 'sgd', learningRate: 0.1 }, syncPeriod: 5, slowStepSize: 0.5 },
+    renames: { 'lookahead.fast': 'transform' },
+  }),
+  entry('flatten', {
+    category: C,
+    summary: 'Runs a fusable transformation as if the leaves were one vector, so its per-leaf reductions become global (exported as flattenTransform).',
+    required: { transform: TransformSpecCodec },
+    build: (o) => flatten(o.transform as Tx),
+    example: { transform: { op: 'scaleByTrustRatio' } },
+    renames: { 'flatten.inner': 'transform' },
+    constructorName: 'flattenTransform',
+  }),
 ];
 
 /**
@@ -339,3 +597,18 @@ export const OP_NAMES: readonly string[] = /*#__PURE__*/ Object.freeze(ENTRIES.m
 const OPS_CODEC = new DiscriminatedType('a transformation spec { op, ...options }', 'op', 'ops', () =>
   Object.fromEntries(ENTRIES.map((e) => [e.op, e.codec])),
 );
+
+/**
+ * Public names that build an existing op: the spec they write names the op.
+ */
+export const OP_ALIASES: Readonly<Record<string, string>> = /*#__PURE__*/ Object.freeze({ partition: 'multiTransform' });
+
+/**
+ * Public helpers exported beside the combinators that build no transformation, so they are no
+ * ops, with the reason. What they return (a mask or label *function*) is written by `toSpec`
+ * as `"<function>"`, which a spec cannot be read back from: write the tree itself instead.
+ */
+export const NOT_OPS: Readonly<Record<string, string>> = /*#__PURE__*/ Object.freeze({
+  maskByPath: 'builds a mask function (params -> tree of booleans) for a mask option; a spec holds the mask tree',
+  labelsByPath: "builds a label function (params -> tree of labels) for multiTransform's paramLabels; a spec holds the label tree",
+});

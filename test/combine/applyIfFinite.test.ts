@@ -117,11 +117,12 @@ describe('applyIfFinite', () => {
     }
   });
 
-  it('carries a spec, and is not fusable: compile names the problem', () => {
+  it('carries a spec, and is not fusable: compile runs it as a host segment, or names the problem with requireFusable', () => {
     const opt = applyIfFinite(scale(2), { maxConsecutiveErrors: 4 });
     expect(toSpec(opt)).toEqual({ op: 'applyIfFinite', transform: toSpec(scale(2)), maxConsecutiveErrors: 4 });
     expect(opt.fusable).toBeUndefined();
-    expect(() => compile(opt, { a: f64(0) })).toThrow(CompileError);
-    expect(() => compile(chain(scale(1), opt), { a: f64(0) })).toThrow(/member 1 of the chain is not fusable/);
+    expect(() => compile(opt, { a: f64(0) }, { requireFusable: true })).toThrow(CompileError);
+    expect(() => compile(chain(scale(1), opt), { a: f64(0) }, { requireFusable: true })).toThrow(/member 1 of the chain is not fusable/);
+    expect(compile(chain(scale(1), opt), { a: f64(0) }).segments.map((s) => s.kind)).toEqual(['fused', 'host']);
   });
 });

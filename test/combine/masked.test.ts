@@ -247,8 +247,10 @@ describe('masked: purity, spec, compile', () => {
     expect(compiledDifference(liar, params, grads)).toMatch(/updates|state/);
   });
 
-  it('compiles a non-fusable inner? no: compile throws a CompileError', () => {
-    expect(() => compile(masked(applyIfFinite(scale(1), { maxConsecutiveErrors: 0 }), true), params)).toThrow(/not fusable/);
+  it('compiles a non-fusable inner? only as a host segment: requireFusable makes it a CompileError', () => {
+    const tx = masked(applyIfFinite(scale(1), { maxConsecutiveErrors: 0 }), true);
+    expect(() => compile(tx, params, { requireFusable: true })).toThrow(/not fusable/);
+    expect(compile(tx, params).segments.map((s) => s.kind)).toEqual(['host']);
   });
 });
 

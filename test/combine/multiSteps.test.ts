@@ -286,7 +286,8 @@ describe('multiSteps: validation, purity, spec, compile', () => {
     expect(ms.fusable).toBeUndefined();
     const [u] = ms.update({ a: f64(1) }, ms.update({ a: f64(3) }, ms.init({ a: f64(0) }))[1]);
     expect(Array.from(u.a)).toEqual([2]);
-    expect(() => compile(ms, { a: f64(0) })).toThrow(/not fusable/);
+    expect(() => compile(ms, { a: f64(0) }, { requireFusable: true })).toThrow(/not fusable/);
+    expect(compile(ms, { a: f64(0) }).segments.map((s) => s.kind)).toEqual(['host']);
   });
 });
 

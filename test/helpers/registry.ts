@@ -1,10 +1,38 @@
 /**
- * Every transformation and optimizer with valid options: the table the generic tests iterate
- * (purity, dtype preservation, compiled == reference, snapshots). A new transformation gets
- * its coverage by adding one row here.
+ * Every transformation, optimizer and combinator with valid options: the table the generic
+ * tests iterate (purity, state snapshots, resume after save/load, mismatched snapshots). A new
+ * transformation gets its coverage by adding one row here. Rows must work on any params tree
+ * (the purity test draws random ones): masks and labels are functions of the leaves
+ * (`maskByPath`, `labelsByPath`) or a boolean for the whole tree.
  */
 import type { GradientTransformation } from '../../src/base.js';
+import { applyIfFinite } from '../../src/combine/applyIfFinite.js';
 import { chain } from '../../src/combine/chain.js';
+import { ema } from '../../src/combine/ema.js';
+import { flatten } from '../../src/combine/flatten.js';
+import { freeze, selectiveTransform } from '../../src/combine/freeze.js';
+import { lookahead } from '../../src/combine/lookahead.js';
+import { maskByPath, masked } from '../../src/combine/masked.js';
+import { multiSteps } from '../../src/combine/multiSteps.js';
+import { labelsByPath, multiTransform } from '../../src/combine/multiTransform.js';
+import { adabelief } from '../../src/optimizers/adabelief.js';
+import { adan } from '../../src/optimizers/adan.js';
+import { fromage } from '../../src/optimizers/fromage.js';
+import { lamb } from '../../src/optimizers/lamb.js';
+import { lars } from '../../src/optimizers/lars.js';
+import { novograd } from '../../src/optimizers/novograd.js';
+import { optimisticGradientDescent } from '../../src/optimizers/optimisticGradientDescent.js';
+import { signSgd } from '../../src/optimizers/signSgd.js';
+import { yogi } from '../../src/optimizers/yogi.js';
+import { scaleByAdan } from '../../src/transforms/adan.js';
+import { scaleByBelief } from '../../src/transforms/belief.js';
+import { adaptiveGradClip, clipByBlockRms } from '../../src/transforms/blockClipping.js';
+import { keepParamsNonnegative } from '../../src/transforms/constraints.js';
+import { scaleByNovograd } from '../../src/transforms/novograd.js';
+import { scaleByOptimisticGradient } from '../../src/transforms/optimistic.js';
+import { scaleBySign } from '../../src/transforms/sign.js';
+import { scaleByTrustRatio } from '../../src/transforms/trustRatio.js';
+import { scaleByYogi } from '../../src/transforms/yogi.js';
 import { adam, adamax, adamw, amsgrad, nadam, nadamw, radam } from '../../src/optimizers/adam.js';
 import { sgd } from '../../src/optimizers/sgd.js';
 import { scaleByAdam, scaleByAdamax, scaleByAmsgrad, scaleByNadam, scaleByRadam } from '../../src/transforms/adam.js';
@@ -63,6 +91,20 @@ export const TRANSFORMS: readonly RegistryRow[] = [
   { name: 'scaleByLion', make: () => scaleByLion() },
   { name: 'scaleByLion(smooth)', make: () => scaleByLion({ mode: 'smooth', smoothBeta: 2 }) },
   { name: 'zeroNans', make: () => zeroNans() },
+  { name: 'scaleByBelief', make: () => scaleByBelief() },
+  { name: 'scaleByBelief(nesterov)', make: () => scaleByBelief({ nesterov: true, b1: 0.8, eps: 1e-8 }) },
+  { name: 'scaleByYogi', make: () => scaleByYogi() },
+  { name: 'scaleByNovograd(weightDecay)', make: () => scaleByNovograd({ weightDecay: 0.1 }), needsParams: true },
+  { name: 'scaleByAdan', make: () => scaleByAdan() },
+  { name: 'scaleByOptimisticGradient', make: () => scaleByOptimisticGradient({ alpha: 0.5, beta: 0.7 }) },
+  { name: 'scaleBySign', make: () => scaleBySign() },
+  { name: 'scaleByTrustRatio', make: () => scaleByTrustRatio({ minNorm: 1e-3, trustCoefficient: 0.5, eps: 1e-6 }), needsParams: true },
+  { name: 'scaleByTrustRatio(mask by path)', make: () => scaleByTrustRatio({ mask: maskByPath((_, leaf) => leaf.shape.length > 1) }), needsParams: true },
+  { name: 'clipByBlockRms', make: () => clipByBlockRms(0.5) },
+  { name: 'adaptiveGradClip', make: () => adaptiveGradClip(0.1), needsParams: true },
+  { name: 'keepParamsNonnegative', make: () => keepParamsNonnegative(), needsParams: true },
+  { name: 'ema', make: () => ema({ decay: 0.9 }) },
+  { name: 'ema(no debias)', make: () => ema({ decay: 0.5, debias: false }) },
 ];
 
 export const OPTIMIZERS: readonly RegistryRow[] = [
@@ -85,6 +127,47 @@ export const OPTIMIZERS: readonly RegistryRow[] = [
     make: () => chain(clipByGlobalNorm(1), adamw({ learningRate: lrSchedule })),
     needsParams: true,
   },
+  { name: 'adabelief', make: () => adabelief({ learningRate: 1e-3 }) },
+  { name: 'adabelief(weightDecay)', make: () => adabelief({ learningRate: 1e-3, weightDecay: 1e-2 }), needsParams: true },
+  { name: 'yogi', make: () => yogi({ learningRate: 1e-2 }) },
+  { name: 'novograd', make: () => novograd({ learningRate: 1e-2, weightDecay: 1e-3 }), needsParams: true },
+  { name: 'adan', make: () => adan({ learningRate: 1e-3, weightDecay: 1e-2 }), needsParams: true },
+  { name: 'lamb', make: () => lamb({ learningRate: 1e-3, weightDecay: 1e-2 }), needsParams: true },
+  { name: 'lars', make: () => lars({ learningRate: 0.1, weightDecay: 1e-4 }), needsParams: true },
+  { name: 'signSgd', make: () => signSgd({ learningRate: 1e-3 }) },
+  { name: 'fromage', make: () => fromage({ learningRate: 1e-2 }), needsParams: true },
+  { name: 'optimisticGradientDescent', make: () => optimisticGradientDescent({ learningRate: 1e-2 }) },
 ];
 
-export const ALL: readonly RegistryRow[] = [...TRANSFORMS, ...OPTIMIZERS];
+/** Leaves with more than one element: a mask or a label that splits most trees. */
+const large = maskByPath((_, leaf) => leaf.data.length > 1);
+
+export const COMBINATORS: readonly RegistryRow[] = [
+  { name: 'masked(adamw, mask by path)', make: () => masked(adamw({ learningRate: 1e-3, weightDecay: 1e-2 }), large), needsParams: true },
+  { name: 'masked(scaleByAdam, true)', make: () => masked(scaleByAdam(), true) },
+  // Not fusable inside: the inner transformation sees the masked-in leaves only.
+  { name: 'masked(applyIfFinite(sgd), mask by path)', make: () => masked(applyIfFinite(sgd({ learningRate: 0.1, momentum: 0.9 }), { maxConsecutiveErrors: 1 }), large) },
+  {
+    name: 'multiTransform(adamw | sgd, labels by path)',
+    make: () =>
+      multiTransform({
+        transforms: { matrices: adamw({ learningRate: 1e-3, weightDecay: 1e-2 }), rest: sgd({ learningRate: 0.1, momentum: 0.9 }) },
+        paramLabels: labelsByPath((_, leaf) => (leaf.shape.length > 1 ? 'matrices' : 'rest')),
+      }),
+    needsParams: true,
+  },
+  { name: 'freeze(mask by path)', make: () => freeze(large) },
+  { name: 'selectiveTransform(adam, mask by path)', make: () => selectiveTransform(adam({ learningRate: 1e-3 }), { freezeMask: large }) },
+  { name: 'multiSteps(adam, 2)', make: () => multiSteps(adam({ learningRate: 1e-3 }), { everyK: 2 }) },
+  { name: 'multiSteps(sgd, 3, sum)', make: () => multiSteps(sgd({ learningRate: 0.1, momentum: 0.9 }), { everyK: 3, useGradMean: false }) },
+  { name: 'applyIfFinite(adam)', make: () => applyIfFinite(adam({ learningRate: 1e-3 }), { maxConsecutiveErrors: 2 }) },
+  { name: 'lookahead(adam)', make: () => lookahead(adam({ learningRate: 1e-3 }), { syncPeriod: 2, slowStepSize: 0.5 }), needsParams: true },
+  {
+    name: 'lookahead(sgd, resetState)',
+    make: () => lookahead(sgd({ learningRate: 0.1, momentum: 0.9 }), { syncPeriod: 2, slowStepSize: 0.5, resetState: true }),
+    needsParams: true,
+  },
+  { name: 'flatten(lamb)', make: () => flatten(lamb({ learningRate: 1e-3 })), needsParams: true },
+];
+
+export const ALL: readonly RegistryRow[] = [...TRANSFORMS, ...OPTIMIZERS, ...COMBINATORS];

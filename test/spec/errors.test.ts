@@ -28,6 +28,41 @@ const HYPER = 'a number or a schedule spec { schedule, options }';
 const MISSING = 'nothing (the key is missing)';
 const OPS = `one of the ops ${OP_NAMES.join(', ')}`;
 
+describe('combinators: errors inside their members and options', () => {
+  const MASK = 'a mask (a boolean, or an array or record of masks)';
+  const LABELS = 'a label tree (a string, or an array or record of label trees; "<function>" stands for a paramLabels function, which a spec cannot hold)';
+
+  it('a function mask or function labels ("<function>", as toSpec would mark them) cannot be read back', () => {
+    expect(problems({ op: 'masked', transform: { op: 'identity' }, mask: '<function>' })).toEqual([['$.mask', MASK, '"<function>"']]);
+    expect(problems({ op: 'freeze', mask: { w: '<function>' } })).toEqual([['$.mask.w', MASK, '"<function>"']]);
+    expect(problems({ op: 'lars', learningRate: 1, trustRatioMask: '<function>' })).toEqual([['$.trustRatioMask', MASK, '"<function>"']]);
+    const sgd = { op: 'sgd', learningRate: 0.1 };
+    expect(problems({ op: 'multiTransform', transforms: { a: sgd }, paramLabels: '<function>' })).toEqual([['$.paramLabels', LABELS, '"<function>"']]);
+    expect(problems({ op: 'multiTransform', transforms: { a: sgd }, paramLabels: { w: 'a', b: ['<function>'] } })).toEqual([['$.paramLabels.b[0]', LABELS, '"<function>"']]);
+  });
+
+  it("a member's error is at its path: under a label, an inner transform, a renamed option", () => {
+    expect(problems({ op: 'multiTransform', transforms: { 'no decay': { op: 'adam', learningRate: '1' } }, paramLabels: 'no decay' })).toEqual([
+      ['$.transforms["no decay"].learningRate', HYPER, '"1"'],
+    ]);
+    expect(problems({ op: 'multiTransform', transforms: [], paramLabels: 'a' })).toEqual([['$.transforms', 'a record { label: transformation spec }', 'an array of length 0']]);
+    expect(problems({ op: 'masked', transform: { op: 'lookahead', transform: { op: 'sgd', learningRate: 0.1 }, syncPeriod: 2, slowStepSize: 1.5 }, mask: true })).toEqual([
+      ['$.transform.slowStepSize', 'a number in [0, 1]', '1.5'],
+    ]);
+    expect(problems({ op: 'multiSteps', transform: { op: 'sgd', learningRate: 0.1 }, everyK: 0 })).toEqual([['$.everyK', 'an integer >= 1', '0']]);
+    // lars checks its momentum through trace's `decay`, its masks through its members' `mask`.
+    expect(problems({ op: 'lars', learningRate: 1, momentum: 2 })).toEqual([['$.momentum', 'a number in [0, 1] or a schedule', '2']]);
+    expect(problems({ op: 'selectiveTransform', transform: { op: 'sgd', learningRate: 0.1 }, freezeMask: 3 })).toEqual([['$.freezeMask', MASK, '3']]);
+  });
+
+  it('flatten of a transformation without kernel stages is refused at its transform', () => {
+    const [first, ...rest] = problems({ op: 'flatten', transform: { op: 'applyIfFinite', transform: { op: 'sgd', learningRate: 0.1 }, maxConsecutiveErrors: 1 } });
+    expect(rest).toEqual([]);
+    expect(first?.[0]).toBe('$.transform');
+    expect(first?.[1]).toContain('a fusable transformation');
+  });
+});
+
 describe('each kind of error names its path, what was expected and what came', () => {
   it('an unknown op lists the known ones', () => {
     expect(problems({ op: 'chain', transforms: [{ op: 'identity' }, { op: 'adamx', learningRate: 1 }] })).toEqual([['$.transforms[1].op', OPS, '"adamx"']]);

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import type { GradientTransformation } from '../../src/base.js';
 import type { Dtype } from '../../src/tree/leaf.js';
-import type { Tree } from '../../src/tree/tree.js';
+import { type Tree, flatten } from '../../src/tree/tree.js';
 import { applyUpdates } from '../../src/update.js';
 import { build, seededFill, skeleton } from '../helpers/arbitraries.js';
 
@@ -47,7 +47,10 @@ export function sameDeep(a: unknown, b: unknown): boolean {
   return Object.is(a, b);
 }
 
-/** What a transformation does on a problem: the state after init, then each step's update and state (or the error). */
+/**
+ * What a transformation does on a problem: the state after init, then each step's update and
+ * state (or the error). Each step passes the extra argument `{ value }` (a loss at the params).
+ */
 export function trajectory(tx: GradientTransformation<unknown>, p: Problem): unknown[] {
   const out: unknown[] = [];
   try {
@@ -55,7 +58,10 @@ export function trajectory(tx: GradientTransformation<unknown>, p: Problem): unk
     let state = tx.init(params);
     out.push(state);
     for (const g of p.grads) {
-      const [u, next] = tx.update(g, state, params);
+      // The objective's value at params (read by the ops that take `{ value }`, ignored by the others).
+      let value = 0;
+      for (const leaf of flatten(params).leaves) for (const x of leaf.data) value += x * x;
+      const [u, next] = tx.update(g, state, params, { value });
       out.push(u, next);
       params = applyUpdates(params, u);
       state = next;

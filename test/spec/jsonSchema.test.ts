@@ -29,7 +29,7 @@ describe('schema/gradfuse-spec.schema.json', () => {
     expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
     expect(schema.$ref).toBe('#/$defs/TransformSpec');
     const defs = schema.$defs as Record<string, Record<string, unknown>>;
-    expect(Object.keys(defs).sort()).toEqual(['MaskTree', 'ScheduleSpec', 'TransformSpec']);
+    expect(Object.keys(defs).sort()).toEqual(['LabelTree', 'MaskTree', 'ScheduleSpec', 'TransformSpec']);
     const members = defs.TransformSpec?.oneOf as readonly Record<string, unknown>[];
     expect(members.map((m) => (m.properties as Record<string, { const: string } | undefined>).op?.const)).toEqual([...OP_NAMES]);
     for (const def of Object.values(defs)) expect(typeof def.description).toBe('string');
@@ -51,6 +51,10 @@ describe('schema/gradfuse-spec.schema.json', () => {
     expect(opDefaults('adamw')).toStrictEqual({ b1: 0.9, b2: 0.999, eps: 1e-8, epsRoot: 0, nesterov: false, weightDecay: 1e-4 });
     expect(opDefaults('adadelta')).toStrictEqual({ learningRate: 1, rho: 0.9, eps: 1e-6, weightDecay: 0 });
     expect(opDefaults('chain')).toStrictEqual({});
+    expect(opDefaults('multiSteps')).toStrictEqual({ useGradMean: true });
+    expect(opDefaults('lookahead')).toStrictEqual({ resetState: false });
+    expect(opDefaults('lars')).toStrictEqual({ weightDecay: 0, weightDecayMask: true, trustCoefficient: 0.001, eps: 0, trustRatioMask: true, momentum: 0.9, nesterov: false });
+    expect(opDefaults('lamb')).toStrictEqual({ b1: 0.9, b2: 0.999, eps: 1e-6, epsRoot: 0, weightDecay: 0 });
   });
 
   it('accepts hand-written examples and rejects bad shapes', () => {
@@ -58,6 +62,12 @@ describe('schema/gradfuse-spec.schema.json', () => {
       { op: 'adamw', learningRate: { schedule: 'warmupCosineDecay', options: { initValue: 0, peakValue: 1, warmupSteps: 1, decaySteps: 10 } }, mask: { w: true, b: [false] } },
       { op: 'chain', transforms: [{ op: 'clipByGlobalNorm', maxNorm: 1, normType: 'inf' }, { op: 'injectHyperparams', transform: { op: 'sgd', learningRate: 0.1 } }] },
       { op: 'sgd', learningRate: { schedule: 'joinSchedules', options: { schedules: [{ schedule: 'adagradLrDecay', options: {} }], boundaries: [] } } },
+      {
+        op: 'multiTransform',
+        transforms: { decay: { op: 'adamw', learningRate: 1e-3 }, 'no decay': { op: 'masked', transform: { op: 'adam', learningRate: 1e-3 }, mask: [true] } },
+        paramLabels: { w: 'decay', b: ['no decay'] },
+      },
+      { op: 'multiSteps', transform: { op: 'lookahead', transform: { op: 'lamb', learningRate: 1e-3 }, syncPeriod: 5, slowStepSize: 0.5 }, everyK: 4 },
     ];
     for (const s of ok) expect(validate(schema, s)).toEqual([]);
     const bad: readonly [unknown, string][] = [
@@ -69,6 +79,10 @@ describe('schema/gradfuse-spec.schema.json', () => {
       [{ op: 'sgd', learningRate: { schedule: 'nope', options: {} } }, '$: 0 of oneOf match'],
       [{ op: 'sgd', learningRate: { schedule: 'joinSchedules', options: {} } }, '$: 0 of oneOf match'],
       [{ op: 'adamw', learningRate: 1, mask: { w: 1 } }, '$: 0 of oneOf match'],
+      [{ op: 'masked', transform: { op: 'identity' }, mask: '<function>' }, '$: 0 of oneOf match'],
+      [{ op: 'multiTransform', transforms: { a: { op: 'sgd' } }, paramLabels: 'a' }, '$: 0 of oneOf match'],
+      [{ op: 'multiTransform', transforms: { a: { op: 'sgd', learningRate: 1 } }, paramLabels: { w: true } }, '$: 0 of oneOf match'],
+      [{ op: 'applyIfFinite', transform: { op: 'sgd', learningRate: 1 } }, '$: 0 of oneOf match'],
     ];
     for (const [s, error] of bad) {
       expect(validate(schema, s)).toContain(error);

@@ -4,6 +4,7 @@
  */
 import fc from 'fast-check';
 import { OP_NAMES } from '../../src/spec/registry.js';
+import { keyPath } from '../../src/spec/report.js';
 
 /** A place in a JSON value: its path and its parent's. */
 interface Location {
@@ -20,7 +21,8 @@ function locations(json: unknown): Location[] {
     const isObject = typeof v === 'object' && v !== null && !Array.isArray(v);
     out.push({ path, parent, steps, isObject });
     if (Array.isArray(v)) v.forEach((c, i) => { go(c, `${path}[${String(i)}]`, path, [...steps, i]); });
-    else if (isObject) for (const [k, c] of Object.entries(v as Record<string, unknown>)) go(c, `${path}.${k}`, path, [...steps, k]);
+    // Keys are written as spec errors write them: `.a`, or `["0"]` for one that is no identifier.
+    else if (isObject) for (const [k, c] of Object.entries(v as Record<string, unknown>)) go(c, keyPath(path, k), path, [...steps, k]);
   };
   go(json, '$', '$', []);
   return out;
@@ -85,6 +87,6 @@ export function isPrefix(a: string, b: string): boolean {
 
 /** The path above `path` (`$` for the root and its children). */
 export function parentOf(path: string): string {
-  const m = /^(.*)(?:\.[^.[\]]+|\[\d+\])$/.exec(path);
+  const m = /^(.*?)(?:\.[^.[\]"]+|\[\d+\]|\["(?:[^"\\]|\\.)*"\])$/.exec(path);
   return m?.[1] === undefined || m[1] === '' ? '$' : m[1];
 }
