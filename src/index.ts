@@ -4,7 +4,7 @@
  *
  * Explicit named exports only, grouped by layer.
  *
- * @module
+ * @module gradfuse
  */
 
 // errors ------------------------------------------------------------------------------------
@@ -21,7 +21,7 @@ export {
 // trees -------------------------------------------------------------------------------------
 export type { Dtype, FloatArray, Leaf, Tensor } from './tree/leaf.js';
 export { tensor } from './tree/leaf.js';
-export type { Flat, FlatLeaf, Tree, TreeDef, TreeLike, TreeMapped } from './tree/tree.js';
+export type { Flat, FlatLeaf, Tree, TreeDef, TreeLike, TreeMapped, TreeNode } from './tree/tree.js';
 export { assertSameStructure, cloneTree, flatten, fullLike, mapTree, treeSize, unflatten, zerosLike, zipTrees } from './tree/tree.js';
 export type { Mask, MaskTree } from './tree/mask.js';
 export type { GlobalNormOptions } from './tree/norm.js';

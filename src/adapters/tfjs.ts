@@ -31,7 +31,7 @@
  *   argument (`@tensorflow/tfjs-core`, `@tensorflow/tfjs` or `@tensorflow/tfjs-node`, version 4),
  *   so the core package never loads TensorFlow.js.
  *
- * @module
+ * @module gradfuse/tfjs
  */
 import type * as tfc from '@tensorflow/tfjs-core';
 // The public API only (one import, so a build can map it to the package itself).

@@ -29,7 +29,7 @@ export type FromageState = readonly [KernelState, KernelState, KernelState];
  * Fromage, Frobenius matched gradient descent (Bernstein et al., "On the Distance between Two
  * Neural Networks and the Stability of Learning", NeurIPS 2020), optax's `fromage`: the
  * layer-wise {@link scaleByTrustRatio} (with `minNorm`), `-η_t·m_t`, then
- * {@link fromageDecay}, with `m_t = 1/√(1 + η_t²)`:
+ * `fromageDecay`, with `m_t = 1/√(1 + η_t²)`:
  *
  * ```text
  * r = max(‖p‖, minNorm) / max(‖g‖, minNorm)           (per leaf)

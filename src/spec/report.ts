@@ -138,7 +138,7 @@ export const MAX_LISTED = 200;
 
 /**
  * A spec that cannot be read: thrown by `parseSpec`. Its message lists every problem, one per
- * line (the first {@link MAX_LISTED}, then how many more); `errors` holds them all. `path`,
+ * line (the first 200, then how many more); `errors` holds them all. `path`,
  * `expected` and `actual` are those of the first.
  * @category Spec
  */

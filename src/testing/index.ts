@@ -3,7 +3,7 @@
  * serializer for typed arrays. The default export is the serializer, so the module can be
  * listed in vitest's `snapshotSerializers`.
  *
- * @module
+ * @module gradfuse/testing
  */
 export type { FloatArraySnapshotSerializer } from './serializer.js';
 export { floatArraySerializer, formatFloatArray, shortestFloat32, shortestFloat64 } from './serializer.js';
