@@ -8,7 +8,7 @@ import { GradfuseError } from '../errors.js';
 
 /** Why compilation (or a compiled step) failed. */
 export type CompileErrorReason =
-  /** The transformation (or a chain member) has no kernel definition (`fusable`). */
+  /** With `requireFusable: true`: the transformation (or a chain member) has no kernel definition (`fusable`). */
   | 'notFusable'
   /** A stage breaks the kernel contract (unknown slot, a reduction reading a slot, ...). */
   | 'invalidKernel'

@@ -22,21 +22,39 @@
  *   or `'auto'` (wasm where SIMD runs, else js, else closure). Left out: js where `new Function`
  *   works, else closure (the bit-exact backends).
  * - Masks are resolved once, at compile time, against the params given to `compile`.
+ * - A chain with members that have no kernel definition compiles in segments (`./host.ts`):
+ *   maximal runs of fusable members are fused as above, the others run through their own
+ *   `update` between them, on views of the same flat storage; `compiled.segments` says which.
  *
  * @module
  */
-import type { GradientTransformation } from '../base.js';
+import type { GradientTransformation, UpdateExtras } from '../base.js';
 import { HyperparameterError, MissingParamsError, StateMismatchError } from '../errors.js';
-import type { LeafScalarContext, ScalarContext, Stage, StageState } from '../kernel/stage.js';
+import type { Stage, StageState } from '../kernel/stage.js';
 import type { Dtype, FloatArray } from '../tree/leaf.js';
 import { resolveMask } from '../tree/mask.js';
 import { type Tree, type TreeDef, type TreeLike, assertSameStructure, flatten } from '../tree/tree.js';
-import { type KernelEntry, type PassSet, cacheGet, cacheSet, mapPasses } from './cache.js';
+import { type PassSet, mapPasses } from './cache.js';
 import { closurePass } from './closure.js';
-import { type PassFn, canEvaluate, emitPass, instantiate } from './emitJs.js';
+import { type PassFn, instantiate } from './emitJs.js';
+import {
+  type Backend,
+  type Bindings,
+  type DtypeBuffers,
+  EMPTY_BUFFERS,
+  Engine,
+  bind,
+  checkCount,
+  chooseBackend,
+  entryFor,
+  exactBackend,
+  hasOwn,
+  stageLabel,
+  wasmAllocatorOf,
+} from './engine.js';
 import { CompileError } from './error.js';
-import { type BufferRef, type LoopPass, lowerPlan } from './lower.js';
-import { type Plan, type StagePlan, planKernel, segmentTable } from './plan.js';
+import { compileMixed, flattenMembers } from './host.js';
+import { type Plan, planKernel, segmentTable } from './plan.js';
 import {
   type FlatTree,
   type MemoryOption,
@@ -47,13 +65,11 @@ import {
   buildTree,
   flatBacking,
   freshFlat,
-  isWasmMemoryAllocator,
   layoutOf,
   viewRegion,
-  wasmMemoryAllocator,
 } from './storage.js';
 import { buildKernel } from './wasm/module.js';
-import { type CompiledKernel, WasmRunner, compileKernel, hostLayout, requireWasm, wasmSimdAvailable } from './wasm/runtime.js';
+import { type CompiledKernel, WasmRunner, compileKernel, hostLayout, requireWasm } from './wasm/runtime.js';
 
 export { CompileError, type CompileErrorReason } from './error.js';
 export { canEvaluate } from './emitJs.js';
@@ -85,8 +101,7 @@ export type { WasmMemory } from './wasm/types.js';
 // types
 // ---------------------------------------------------------------------------------------------
 
-/** Which backend runs the passes. */
-export type Backend = 'js' | 'closure' | 'wasm';
+export type { Backend } from './engine.js';
 
 /**
  * Options of {@link compile}.
@@ -111,7 +126,33 @@ export interface CompileOptions<S = unknown> {
   readonly state?: S;
   /** `true` logs the generated source once (console.log); a function receives it instead. */
   readonly debug?: boolean | ((source: string) => void);
+  /**
+   * `true`: throw a `CompileError` (`notFusable`) instead of running any chain member on the
+   * host, i.e. when the transformation is not fusable as a whole. Default false: members without
+   * a kernel definition run through their own `update` between the fused segments.
+   */
+  readonly requireFusable?: boolean;
 }
+
+/**
+ * One segment of a compiled chain (nested chains flattened; `members` index that flat list).
+ * - `fused`: a maximal run of fusable members, compiled into generated passes;
+ * - `host`: one member without a kernel definition, run through its own pure `update` between
+ *   the fused segments.
+ * @category Compiler
+ */
+export type CompiledSegment =
+  | {
+      readonly kind: 'fused';
+      readonly members: readonly number[];
+      /** Each member's spec `op` (or `transformation`). */
+      readonly names: readonly string[];
+      /** The stages of the run, by name. */
+      readonly stages: readonly string[];
+      readonly passCount: number;
+      readonly hash: string;
+    }
+  | { readonly kind: 'host'; readonly members: readonly number[]; readonly names: readonly string[] };
 
 /** The flat storage of a compiled optimizer. */
 export interface CompiledStorage<P> {
@@ -138,17 +179,22 @@ export interface Compiled<S, P = Tree> {
   /**
    * The current state, a value of the transformation's own state type whose slot trees are
    * live views into the state buffers (they change with the next step); `count` is the value
-   * when read. Use {@link Compiled.copyState} for a snapshot.
+   * when read; a host member's state is the value its last `update` returned. Use
+   * {@link Compiled.copyState} for a snapshot.
    */
   readonly state: S;
   /** A deep copy of the current state (fresh arrays). */
   copyState(): S;
   /** Loads a state (checked against the params first; nothing is written if it does not fit). */
   setState(state: S): void;
-  /** One step in place: `params ← params + update(grads)`, state advanced. Allocates nothing. */
-  step(): void;
+  /**
+   * One step in place: `params ← params + update(grads)`, state advanced. A fully fused
+   * transformation allocates nothing. `extra` (e.g. `{ value: loss }`) goes to the host members
+   * (fused stages read no extra arguments).
+   */
+  step(extra?: UpdateExtras): void;
   /** `tx.update` compiled: fresh updates and state, inputs untouched. */
-  update(updates: P, state: S, params?: P): readonly [P, S];
+  update(updates: P, state: S, params?: P, extra?: UpdateExtras): readonly [P, S];
   /**
    * Every generated pass, printed (also for the closure backend: the same loop IR); for the wasm
    * backend, the text form (WAT) of the module.
@@ -159,8 +205,16 @@ export interface Compiled<S, P = Tree> {
   readonly cacheHit: boolean;
   /** The structural hash (in every pass's `sourceURL`). */
   readonly hash: string;
-  /** Passes per step (reduce passes + the store pass). */
+  /**
+   * Passes per step: the reduce passes and store pass of every fused segment, plus one per
+   * host member.
+   */
   readonly passCount: number;
+  /**
+   * How the chain was compiled: its fused segments and host members, in order (one fused
+   * segment when the whole transformation is fusable).
+   */
+  readonly segments: readonly CompiledSegment[];
   readonly storage: CompiledStorage<P>;
 }
 
@@ -168,31 +222,19 @@ export interface Compiled<S, P = Tree> {
 // helpers
 // ---------------------------------------------------------------------------------------------
 
-const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
-
-const EMPTY_HYPER: Readonly<Record<string, number>> = Object.freeze({});
-
-interface MutableScalarContext {
-  count: number;
-  reductions: Record<string, number>;
-  hyper: Readonly<Record<string, number>>;
-}
-
-interface MutableLeafContext extends MutableScalarContext {
-  scalars: Readonly<Record<string, number>>;
-  leafReductions: Record<string, number>;
-  size: number;
-}
-
-/** A record with these keys as own properties (safe for any name, `__proto__` included). */
-function recordOf(keys: readonly string[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const k of keys) Object.defineProperty(out, k, { value: 0, enumerable: true, writable: true, configurable: true });
-  return out;
-}
-
-function stageLabel(stage: Stage, k: number): string {
-  return typeof stage.name === 'string' ? stage.name : `stage ${String(k)}`;
+/** The one segment of a fully fusable transformation. */
+function fusedSegment(tx: GradientTransformation<unknown>, stages: readonly Stage[], plan: Plan): CompiledSegment {
+  let list: readonly GradientTransformation<unknown>[] = [tx];
+  try {
+    list = flattenMembers(tx).list;
+  } catch {
+    // a fusable transformation that lists odd members: describe it as one
+  }
+  const names = list.map((m) => {
+    const op = (m.spec as { readonly op?: unknown } | undefined)?.op;
+    return typeof op === 'string' && /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(op) ? op : 'transformation';
+  });
+  return { kind: 'fused', members: list.map((_, i) => i), names, stages: stages.map((s, k) => stageLabel(s, k)), passCount: plan.passes.length, hash: plan.hash };
 }
 
 function notFusable(tx: unknown): CompileError {
@@ -209,254 +251,40 @@ function notFusable(tx: unknown): CompileError {
   );
 }
 
-function checkCount(stage: Stage, k: number, count: unknown): number {
-  if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) {
-    throw new StateMismatchError(stageLabel(stage, k), 'a state with an integer count >= 0', count);
-  }
-  return count;
-}
 
-/** The two dtype buffers of one role. */
-interface DtypeBuffers {
-  readonly float32: Float32Array;
-  readonly float64: Float64Array;
-}
-
-interface Bindings {
-  readonly g: DtypeBuffers;
-  readonly p: DtypeBuffers;
-  readonly out: DtypeBuffers | undefined;
-  readonly slots: readonly ReadonlyMap<string, DtypeBuffers>[];
-}
-
-function bind(pass: LoopPass, bufs: Bindings): FloatArray[] {
-  return pass.buffers.map((ref: BufferRef): FloatArray => {
-    switch (ref.role) {
-      case 'g':
-        return bufs.g[ref.dtype];
-      case 'p':
-        return bufs.p[ref.dtype];
-      case 'out': {
-        if (bufs.out === undefined) throw new Error('compile: a pure pass bound without an output');
-        return bufs.out[ref.dtype];
-      }
-      case 'slot': {
-        const s = bufs.slots[ref.stage]?.get(ref.slot);
-        if (s === undefined) throw new Error(`compile: no buffer for slot ${ref.slot} of stage ${String(ref.stage)}`);
-        return s[ref.dtype];
-      }
-      default: {
-        const never: never = ref;
-        return never;
-      }
-    }
-  });
-}
-
-const EMPTY_BUFFERS: DtypeBuffers = { float32: new Float32Array(0), float64: new Float64Array(0) };
-
-// ---------------------------------------------------------------------------------------------
-// the engine: scalars between passes
-// ---------------------------------------------------------------------------------------------
 
 /**
- * Runs a step's passes over bound buffers: scalars of the stages without reductions first,
- * then each reduce pass followed by its stage's scalars, then the store pass. Nothing here
- * allocates; the stages' own `scalars` / `leafScalars` return their records.
- */
-class Engine {
-  private readonly S: Float64Array;
-  private readonly RED: Float64Array;
-  private readonly LS: Float64Array;
-  private readonly LRED: Float64Array;
-  private readonly ctxs: MutableScalarContext[];
-  private readonly leafCtxs: MutableLeafContext[];
-  private readonly records: Readonly<Record<string, number>>[];
-  private readonly activeLeaves: readonly Int32Array[];
-  private readonly reduceStages: readonly number[];
-
-  constructor(
-    private readonly plan: Plan,
-    private readonly stages: readonly Stage[],
-    private readonly layout: TreeLayout,
-    actives: readonly (readonly boolean[])[],
-    private readonly fns: PassSet<PassFn>,
-    private readonly segments: { readonly reduce: readonly Int32Array[]; readonly store: Int32Array },
-  ) {
-    this.S = new Float64Array(plan.scalarCount);
-    this.RED = new Float64Array(plan.reductionCount);
-    this.LS = new Float64Array(plan.leafCount * plan.leafScalarStride);
-    this.LRED = new Float64Array(plan.leafCount * plan.leafReductionStride);
-    this.ctxs = plan.stages.map((sp) => ({ count: 0, reductions: recordOf(sp.globalReductions.map((r) => r.name)), hyper: EMPTY_HYPER }));
-    this.leafCtxs = plan.stages.map((sp, k) => ({
-      count: 0,
-      reductions: (this.ctxs[k] as MutableScalarContext).reductions,
-      hyper: EMPTY_HYPER,
-      scalars: EMPTY_HYPER,
-      leafReductions: recordOf(sp.leafReductions.map((r) => r.name)),
-      size: 0,
-    }));
-    this.records = plan.stages.map(() => EMPTY_HYPER);
-    this.activeLeaves = actives.map((a) => Int32Array.from(a.flatMap((on, l) => (on ? [l] : []))));
-    this.reduceStages = plan.passes.filter((p) => p.kind === 'reduce').map((p) => p.reduceStage as number);
-  }
-
-  private scalarValue(rec: Readonly<Record<string, number>>, name: string, k: number, fallback?: Readonly<Record<string, number>>): number {
-    const v: unknown = hasOwn(rec, name) ? rec[name] : fallback !== undefined && hasOwn(fallback, name) ? fallback[name] : undefined;
-    if (typeof v !== 'number') {
-      throw new CompileError('missingScalar', `${stageLabel(this.stages[k] as Stage, k)}: the body reads scalar ${JSON.stringify(name)}, which scalars() did not give as a number`);
-    }
-    return v;
-  }
-
-  private globalScalars(k: number, count: number, hyper: Readonly<Record<string, number>> | undefined): void {
-    const sp = this.plan.stages[k] as StagePlan;
-    const stage = this.stages[k] as Stage;
-    const ctx = this.ctxs[k] as MutableScalarContext;
-    ctx.count = count;
-    ctx.hyper = hyper ?? EMPTY_HYPER;
-    const reds = sp.globalReductions;
-    for (let j = 0; j < reds.length; j++) {
-      const r = reds[j] as StagePlan['globalReductions'][number];
-      ctx.reductions[r.name] = this.RED[r.index] as number;
-    }
-    const rec = stage.scalars(ctx as ScalarContext);
-    if (typeof rec !== 'object' || rec === null) throw new CompileError('missingScalar', `${stageLabel(stage, k)}: scalars() did not return a record`);
-    this.records[k] = rec;
-    if (sp.hasLeafScalars) return;
-    const scalars = sp.scalars;
-    for (let j = 0; j < scalars.length; j++) {
-      const s = scalars[j] as StagePlan['scalars'][number];
-      this.S[s.index] = this.scalarValue(rec, s.name, k);
-    }
-  }
-
-  private leafScalars(k: number, count: number, hyper: Readonly<Record<string, number>> | undefined): void {
-    const sp = this.plan.stages[k] as StagePlan;
-    const stage = this.stages[k] as Stage;
-    const fn = stage.leafScalars;
-    if (fn === undefined) return;
-    const ctx = this.leafCtxs[k] as MutableLeafContext;
-    const rec = this.records[k] as Readonly<Record<string, number>>;
-    ctx.count = count;
-    ctx.hyper = hyper ?? EMPTY_HYPER;
-    ctx.scalars = rec;
-    const leaves = this.activeLeaves[k] as Int32Array;
-    const lredStride = this.plan.leafReductionStride;
-    const lsStride = this.plan.leafScalarStride;
-    for (let j = 0; j < leaves.length; j++) {
-      const l = leaves[j] as number;
-      for (let r = 0; r < sp.leafReductions.length; r++) {
-        const red = sp.leafReductions[r] as StagePlan['leafReductions'][number];
-        ctx.leafReductions[red.name] = this.LRED[l * lredStride + red.index] as number;
-      }
-      ctx.size = (this.layout.leaves[l] as TreeLayout['leaves'][number]).length;
-      const lrec = fn(ctx as LeafScalarContext);
-      if (typeof lrec !== 'object' || lrec === null) throw new CompileError('missingScalar', `${stageLabel(stage, k)}: leafScalars() did not return a record`);
-      for (let q = 0; q < sp.scalars.length; q++) {
-        const s = sp.scalars[q] as StagePlan['scalars'][number];
-        this.LS[l * lsStride + s.index] = this.scalarValue(lrec, s.name, k, rec);
-      }
-    }
-  }
-
-  /**
-   * Everything before the store: all scalars, all reduce passes. May throw; writes nothing the
-   * caller can see.
-   */
-  prepare(
-    counts: ArrayLike<number>,
-    hypers: readonly (Readonly<Record<string, number>> | undefined)[],
-    reduceBuffers: readonly (readonly FloatArray[])[],
-    reduceFns: readonly PassFn[] = this.fns.reduce,
-  ): void {
-    const stages = this.plan.stages;
-    for (let k = 0; k < stages.length; k++) {
-      const sp = stages[k] as StagePlan;
-      if (sp.splits) continue;
-      this.globalScalars(k, counts[k] as number, hypers[k]);
-      if (sp.hasLeafScalars) this.leafScalars(k, counts[k] as number, hypers[k]);
-    }
-    for (let j = 0; j < this.reduceStages.length; j++) {
-      const fn = reduceFns[j] as PassFn;
-      fn(this.segments.reduce[j] as Int32Array, this.S, this.RED, this.LS, this.LRED, reduceBuffers[j] as readonly FloatArray[]);
-      const k = this.reduceStages[j] as number;
-      this.globalScalars(k, counts[k] as number, hypers[k]);
-      if ((stages[k] as StagePlan).hasLeafScalars) this.leafScalars(k, counts[k] as number, hypers[k]);
-    }
-  }
-
-  /** The store pass (cannot throw). */
-  store(fn: PassFn, buffers: readonly FloatArray[]): void {
-    fn(this.segments.store, this.S, this.RED, this.LS, this.LRED, buffers);
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// compile
-// ---------------------------------------------------------------------------------------------
-
-const BACKENDS = ['auto', 'js', 'closure', 'wasm'] as const;
-
-/** The bit-exact backend that runs here: js where `new Function` works, else closure. */
-function exactBackend(requested: 'js' | 'closure' | 'auto' | undefined): 'js' | 'closure' {
-  if (requested === 'closure') return 'closure';
-  if (canEvaluate()) return 'js';
-  if (requested === 'js') throw new CompileError('backend', "backend 'js' needs new Function, which is forbidden here (Content-Security-Policy without unsafe-eval?); use backend 'closure' or 'auto'");
-  return 'closure';
-}
-
-/** The WebAssembly memory allocator a memory option asks for, or undefined where it cannot be one. */
-function wasmAllocatorOf(memory: MemoryOption | undefined): (() => WasmMemoryAllocator) | undefined {
-  if (memory === undefined || memory === 'arrayBuffer') return () => wasmMemoryAllocator();
-  if (memory === 'sharedArrayBuffer') return () => wasmMemoryAllocator({ shared: true });
-  if (isWasmMemoryAllocator(memory)) return () => memory;
-  return undefined;
-}
-
-function chooseBackend(requested: unknown, memory: MemoryOption | undefined): Backend {
-  if (!(BACKENDS as readonly unknown[]).includes(requested) && requested !== undefined) {
-    throw new HyperparameterError('compile', 'backend', `one of ${BACKENDS.map((b) => JSON.stringify(b)).join(', ')}`, requested);
-  }
-  const r = requested as (typeof BACKENDS)[number] | undefined;
-  if (r === 'wasm') {
-    requireWasm();
-    if (wasmAllocatorOf(memory) === undefined) {
-      throw new CompileError('storage', "backend 'wasm' computes in a WebAssembly.Memory: give memory 'arrayBuffer', 'sharedArrayBuffer' or wasmMemoryAllocator(...), not another allocator");
-    }
-    return 'wasm';
-  }
-  if (r === 'auto' && wasmSimdAvailable() && wasmAllocatorOf(memory) !== undefined) return 'wasm';
-  return exactBackend(r);
-}
-
-function entryFor(plan: Plan): { readonly entry: KernelEntry; readonly hit: boolean } {
-  const cached = cacheGet(plan.key);
-  if (cached !== undefined) return { entry: cached, hit: true };
-  const loops = lowerPlan(plan);
-  const entry: KernelEntry = { hash: plan.hash, loops, sources: mapPasses(loops, (l) => emitPass(l, plan.hash, plan.passes.length)) };
-  cacheSet(plan.key, entry);
-  return { entry, hit: false };
-}
-
-/**
- * Compiles a fusable transformation for a params tree: packs the params into flat storage
- * (the input tree is copied, not kept), allocates gradients and state there, and generates the
- * fused passes (or takes them from the kernel cache).
+ * Compiles a transformation for a params tree: packs the params into flat storage (the input
+ * tree is copied, not kept), allocates gradients and state there, and generates the fused
+ * passes (or takes them from the kernel cache).
  *
- * Throws a {@link CompileError} when the transformation is not fusable or a kernel breaks the
- * stage contract, and the usual tree errors when `params` or `options.state` are invalid.
+ * A transformation that is not fusable as a whole (a chain with members that have no kernel
+ * definition) compiles in segments: nested chains are flattened, maximal runs of fusable
+ * members are fused, and each other member runs through its own `update` between them, on
+ * views of the same flat storage (see `compiled.segments`, and the host markers in
+ * `compiled.source`). `requireFusable: true` makes that a `CompileError` instead.
+ *
+ * Throws a {@link CompileError} when a kernel breaks the stage contract (or, with
+ * `requireFusable`, when something is not fusable), and the usual tree errors when `params` or
+ * `options.state` are invalid.
  * @category Compiler
  */
 export function compile<S, P extends TreeLike<P>>(tx: GradientTransformation<S>, params: P, options: CompileOptions<S> = {}): Compiled<S, P> {
   if (typeof options !== 'object' || options === null) throw new HyperparameterError('compile', 'options', 'an object', options);
   for (const key of Object.keys(options)) {
-    if (!['backend', 'memory', 'state', 'debug'].includes(key)) {
-      throw new HyperparameterError('compile', key, 'one of the options backend, memory, state, debug', 'an unknown option');
+    if (!['backend', 'memory', 'state', 'debug', 'requireFusable'].includes(key)) {
+      throw new HyperparameterError('compile', key, 'one of the options backend, memory, state, debug, requireFusable', 'an unknown option');
     }
   }
+  if (options.requireFusable !== undefined && typeof options.requireFusable !== 'boolean') {
+    throw new HyperparameterError('compile', 'requireFusable', 'a boolean', options.requireFusable);
+  }
   const fusable = tx.fusable;
-  if (fusable === undefined) throw notFusable(tx);
+  if (fusable === undefined) {
+    if (options.requireFusable === true) throw notFusable(tx);
+    const members = flattenMembers(tx);
+    return compileMixed(tx, params, options, members, chooseBackend(options.backend, options.memory));
+  }
   const stages = fusable.stages;
   let backend = chooseBackend(options.backend, options.memory);
 
@@ -729,6 +557,7 @@ export function compile<S, P extends TreeLike<P>>(tx: GradientTransformation<S>,
     cacheHit,
     hash: plan.hash,
     passCount: plan.passes.length,
+    segments: [fusedSegment(tx, stages, plan)],
     get storage(): CompiledStorage<P> {
       sync();
       const now = views.buffer === region.buffer ? region : { ...region, buffer: views.buffer };

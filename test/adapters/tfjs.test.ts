@@ -8,7 +8,6 @@ import fc from 'fast-check';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type TfParams, tfjsOptimizer } from '../../src/adapters/tfjs.js';
 import {
-  CompileError,
   type GradientTransformation,
   HyperparameterError,
   TreeMismatchError,
@@ -195,7 +194,7 @@ describe('tfjsOptimizer: numbers', () => {
     expect(['wasm', 'js', 'closure']).toContain(opt.backend);
   });
 
-  it('works with a transformation that is not kernel-defined (reference path)', () => {
+  it('works with a transformation that is not kernel-defined (reference path, and compiled as a host member)', () => {
     const negate: GradientTransformation<{ readonly count: number }> = {
       init: () => ({ count: 0 }),
       update: (updates, state) => [updates, { count: state.count + 1 }],
@@ -207,7 +206,13 @@ describe('tfjsOptimizer: numbers', () => {
     g.dispose();
     expect(Array.from(w.dataSync())).toEqual([1.5, 1.75]);
     expect(opt.state).toEqual({ count: 1 });
-    expect(() => tfjsOptimizer(tf, negate, { w }, { compiled: true })).toThrow(CompileError);
+    // Compiled, it runs as a host member of the compiled step: the same numbers.
+    const v = variable(Float32Array.from([1, 2]), [2]);
+    const compiled = tfjsOptimizer(tf, negate, { v }, { compiled: true });
+    const h = tf.tensor1d([0.5, -0.25]);
+    compiled.applyGradients({ v: h });
+    h.dispose();
+    expect(Array.from(v.dataSync())).toEqual([1.5, 1.75]);
   });
 });
 

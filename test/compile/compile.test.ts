@@ -155,10 +155,11 @@ describe('non-fusable transformations', () => {
     update: (u, s) => [u, s],
   };
 
-  it('throw a CompileError', () => {
-    expect(() => compile(opaque, params())).toThrow(CompileError);
+  it('run on the host (see mixed.test.ts); requireFusable: true throws a CompileError instead', () => {
+    expect(compile(chain(scaleByAdam(), opaque), params()).segments.map((s) => s.kind)).toEqual(['fused', 'host']);
+    expect(() => compile(opaque, params(), { requireFusable: true })).toThrow(CompileError);
     try {
-      compile(chain(scaleByAdam(), opaque), params());
+      compile(chain(scaleByAdam(), opaque), params(), { requireFusable: true });
       expect.fail('compiled a non-fusable chain');
     } catch (e) {
       expect(e).toBeInstanceOf(CompileError);
@@ -170,7 +171,7 @@ describe('non-fusable transformations', () => {
 
   it('name the member when the transformation lists its members', () => {
     const withMembers = { ...chain(scaleByAdam(), opaque), members: [scaleByAdam(), opaque] };
-    expect(() => compile(withMembers, params())).toThrow(/member 1 of the chain is not fusable/);
+    expect(() => compile(withMembers, params(), { requireFusable: true })).toThrow(/member 1 of the chain is not fusable/);
   });
 });
 
