@@ -42,6 +42,7 @@ import {
   HyperparameterError,
   type Tensor as Leaf,
   TreeMismatchError,
+  type UpdateExtras,
   applyUpdates,
   compile,
   tensor,
@@ -93,9 +94,10 @@ export interface TfjsOptimizer<S> {
   /**
    * One optimizer step: reads the gradients (one per variable, by name, in any order) and the
    * variables' current values, and assigns each variable its updated value. Every check runs
-   * before any variable or state changes.
+   * before any variable or state changes. `extra` (e.g. `{ value: loss }`) goes to the
+   * transformations that read it, such as `reduceOnPlateau` (see `UpdateExtras`).
    */
-  applyGradients(grads: TfGradients): void;
+  applyGradients(grads: TfGradients, extra?: UpdateExtras): void;
   /** The variables, by name. */
   readonly variables: TfVariables;
   /** The variable names, sorted (the order of the state's leaves). */
@@ -274,10 +276,10 @@ export function tfjsOptimizer<S>(tf: TfModule, optimizer: GradientTransformation
   if (mode === false) {
     let state = optimizer.init(initial);
     return {
-      applyGradients(grads: TfGradients): void {
+      applyGradients(grads: TfGradients, extra?: UpdateExtras): void {
         const g = readGradients(grads, vars, names);
         const params = readParams(vars, names);
-        const [updates, next] = optimizer.update(g, state, params);
+        const [updates, next] = optimizer.update(g, state, params, extra);
         const updated = applyUpdates(params, updates);
         assign((name) => (updated[name] as Leaf<Float32Array>).data);
         state = next;
@@ -295,7 +297,8 @@ export function tfjsOptimizer<S>(tf: TfModule, optimizer: GradientTransformation
           const leaf = params[name] as Leaf<Float32Array>;
           Object.defineProperty(zeros, name, { value: tensor(new Float32Array(leaf.data.length), leaf.shape), enumerable: true, writable: true, configurable: true });
         }
-        optimizer.update(zeros, next, params);
+        // (A loss, for the transformations that read one: the result is dropped.)
+        optimizer.update(zeros, next, params, { value: 0 });
         state = next;
       },
       params: () => readParams(vars, names),
@@ -305,7 +308,7 @@ export function tfjsOptimizer<S>(tf: TfModule, optimizer: GradientTransformation
 
   const compiled: Compiled<S, TfParams> = compile(optimizer, initial, mode === true ? {} : { backend: mode });
   return {
-    applyGradients(grads: TfGradients): void {
+    applyGradients(grads: TfGradients, extra?: UpdateExtras): void {
       const g = readGradients(grads, vars, names);
       const current = readParams(vars, names);
       const p = compiled.params;
@@ -314,7 +317,7 @@ export function tfjsOptimizer<S>(tf: TfModule, optimizer: GradientTransformation
         (p[name] as Leaf<Float32Array>).data.set((current[name] as Leaf<Float32Array>).data);
         (d[name] as Leaf<Float32Array>).data.set((g[name] as Leaf<Float32Array>).data);
       }
-      compiled.step();
+      compiled.step(extra);
       const after = compiled.params;
       assign((name) => (after[name] as Leaf<Float32Array>).data.slice());
     },

@@ -9,6 +9,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type TfParams, tfjsOptimizer } from '../../src/adapters/tfjs.js';
 import {
   type GradientTransformation,
+  ExtraArgError,
   HyperparameterError,
   TreeMismatchError,
   adamw,
@@ -16,6 +17,7 @@ import {
   chain,
   clipByGlobalNorm,
   loadState,
+  reduceOnPlateau,
   saveState,
   sgd,
   tensor,
@@ -415,5 +417,31 @@ describe('tfjsOptimizer: state', () => {
       expect(() => { opt.setState(other.state); }).toThrow(TreeMismatchError);
       expect(saveState(opt.state)).toEqual(before);
     }
+  });
+});
+
+describe('tfjsOptimizer: extra update arguments', () => {
+  it.each([false, true] as const)('hands the loss to reduceOnPlateau (compiled: %s), same numbers as gradfuse', (compiled) => {
+    const make = () => chain(sgd({ learningRate: 0.1 }), reduceOnPlateau({ patience: 1, factor: 0.5 }));
+    const w = variable(Float32Array.from([1, 2]), [2]);
+    const opt = tfjsOptimizer(tf, make(), { w }, { compiled });
+    const reference = make();
+    let params: TfParams = { w: tensor(Float32Array.from([1, 2]), [2]) };
+    let state = reference.init(params);
+    const losses = [3, 2, 2, 2, 2, 1];
+    for (const value of losses) {
+      const g = tf.tensor1d([1, -1]);
+      opt.applyGradients({ w: g }, { value });
+      g.dispose();
+      const [updates, next] = reference.update({ w: tensor(Float32Array.from([1, -1]), [2]) }, state, params, { value });
+      params = applyUpdates(params, updates);
+      state = next;
+    }
+    expect(Array.from(w.dataSync())).toEqual(Array.from((params.w as { data: Float32Array }).data));
+    // The plateau cut the step: the total move is less than six full steps of 0.1.
+    expect(1 - (w.dataSync()[0] as number)).toBeLessThan(0.6 - 1e-6);
+    const g = tf.tensor1d([1, -1]);
+    expect(() => opt.applyGradients({ w: g })).toThrow(ExtraArgError);
+    g.dispose();
   });
 });
