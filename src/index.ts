@@ -60,6 +60,8 @@ export type { LookaheadOptions, LookaheadState } from './combine/lookahead.js';
 export { lookahead } from './combine/lookahead.js';
 // optax's `flatten`; the tree utility `flatten` holds the plain name (the spec op is "flatten").
 export { flatten as flattenTransform } from './combine/flatten.js';
+export type { ScheduleFreeOptions, ScheduleFreeState } from './transforms/scheduleFree.js';
+export { scheduleFree, scheduleFreeEvalParams } from './transforms/scheduleFree.js';
 
 // transformations ---------------------------------------------------------------------------
 export { identity, setToZero } from './transforms/identity.js';
@@ -116,6 +118,15 @@ export type { ScaleByPolyakOptions } from './transforms/polyak.js';
 export { scaleByPolyak } from './transforms/polyak.js';
 export type { EmaOptions, EmaState } from './combine/ema.js';
 export { ema } from './combine/ema.js';
+export { centralize } from './transforms/centralize.js';
+export type { AddNoiseOptions, AddNoiseState } from './transforms/noise.js';
+export { addNoise } from './transforms/noise.js';
+export type { NsCoefficients, ScaleByMuonOptions, ScaleByMuonState, ScaleByShapeOptions } from './transforms/muon.js';
+export { DEFAULT_NS_COEFFS, orthogonalizeViaNewtonSchulz, scaleByMuon, scaleByShape } from './transforms/muon.js';
+export type { ScaleByFactoredRmsOptions, ScaleByFactoredRmsState, ScaleByParamBlockRmsOptions } from './transforms/adafactor.js';
+export { scaleByFactoredRms, scaleByParamBlockRms } from './transforms/adafactor.js';
+export type { ScaleBySm3Options, ScaleBySm3State } from './transforms/sm3.js';
+export { scaleBySm3 } from './transforms/sm3.js';
 
 // optimizers --------------------------------------------------------------------------------
 export type { SgdOptions, SgdState } from './optimizers/sgd.js';
@@ -166,6 +177,22 @@ export type { OptimisticGradientDescentOptions, OptimisticGradientDescentState }
 export { optimisticGradientDescent } from './optimizers/optimisticGradientDescent.js';
 export type { PolyakSgdOptions, PolyakSgdState } from './optimizers/polyakSgd.js';
 export { polyakSgd } from './optimizers/polyakSgd.js';
+export type { NoisySgdOptions, NoisySgdState } from './optimizers/noisySgd.js';
+export { noisySgd } from './optimizers/noisySgd.js';
+export type {
+  ScheduleFreeAdamwOptions,
+  ScheduleFreeAdamwState,
+  ScheduleFreeCommonOptions,
+  ScheduleFreeSgdOptions,
+  ScheduleFreeSgdState,
+} from './optimizers/scheduleFree.js';
+export { scheduleFreeAdamw, scheduleFreeSgd } from './optimizers/scheduleFree.js';
+export type { MuonOptions, MuonState } from './optimizers/muon.js';
+export { muon } from './optimizers/muon.js';
+export type { AdafactorOptions, AdafactorState } from './optimizers/adafactor.js';
+export { adafactor } from './optimizers/adafactor.js';
+export type { Sm3Options, Sm3State } from './optimizers/sm3.js';
+export { sm3 } from './optimizers/sm3.js';
 
 // tools -------------------------------------------------------------------------------------
 export type { LossAndGrad, LrFinderOptions, LrFinderResult, LrFinderStop } from './tools/lrFinder.js';

@@ -83,6 +83,8 @@ class Walker {
         return { type: 'number' };
       case 'BooleanType':
         return { type: 'boolean' };
+      case 'NullType':
+        return { type: 'null' };
       case 'StringType':
         return { type: 'string' };
       case 'UnknownType':

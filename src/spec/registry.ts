@@ -30,6 +30,7 @@ import { masked } from '../combine/masked.js';
 import { multiSteps } from '../combine/multiSteps.js';
 import { type LabelTree, multiTransform } from '../combine/multiTransform.js';
 import { adabelief } from '../optimizers/adabelief.js';
+import { adafactor } from '../optimizers/adafactor.js';
 import { adadelta } from '../optimizers/adadelta.js';
 import { adagrad } from '../optimizers/adagrad.js';
 import { adam, adamax, adamw, amsgrad, nadam, nadamw, radam } from '../optimizers/adam.js';
@@ -38,26 +39,34 @@ import { fromage } from '../optimizers/fromage.js';
 import { lamb } from '../optimizers/lamb.js';
 import { lars } from '../optimizers/lars.js';
 import { lion } from '../optimizers/lion.js';
+import { muon } from '../optimizers/muon.js';
+import { noisySgd } from '../optimizers/noisySgd.js';
 import { novograd } from '../optimizers/novograd.js';
 import { optimisticGradientDescent } from '../optimizers/optimisticGradientDescent.js';
 import { rmsprop } from '../optimizers/rmsprop.js';
 import { polyakSgd } from '../optimizers/polyakSgd.js';
+import { scheduleFreeAdamw, scheduleFreeSgd } from '../optimizers/scheduleFree.js';
 import { sgd } from '../optimizers/sgd.js';
 import { signSgd } from '../optimizers/signSgd.js';
+import { sm3 } from '../optimizers/sm3.js';
 import { yogi } from '../optimizers/yogi.js';
 import type { ScalarOrSchedule } from '../schedules/schedule.js';
 import { scaleByAdadelta } from '../transforms/adadelta.js';
+import { scaleByFactoredRms, scaleByParamBlockRms } from '../transforms/adafactor.js';
 import { scaleByRss } from '../transforms/adagrad.js';
 import { scaleByAdam, scaleByAdamax, scaleByAmsgrad, scaleByNadam, scaleByRadam } from '../transforms/adam.js';
 import { scaleByAdan } from '../transforms/adan.js';
 import { scaleByBelief } from '../transforms/belief.js';
 import { adaptiveGradClip, clipByBlockRms } from '../transforms/blockClipping.js';
+import { centralize } from '../transforms/centralize.js';
 import { clip, clipByGlobalNorm } from '../transforms/clipping.js';
 import { keepParamsNonnegative } from '../transforms/constraints.js';
 import { addDecayedWeights } from '../transforms/decay.js';
 import { identity, setToZero } from '../transforms/identity.js';
 import { scaleByLion } from '../transforms/lion.js';
 import { trace } from '../transforms/momentum.js';
+import { scaleByMuon, scaleByShape } from '../transforms/muon.js';
+import { addNoise } from '../transforms/noise.js';
 import { scaleByNovograd } from '../transforms/novograd.js';
 import { zeroNans } from '../transforms/numerics.js';
 import { reduceOnPlateau } from '../transforms/plateau.js';
@@ -65,7 +74,9 @@ import { scaleByPolyak } from '../transforms/polyak.js';
 import { scaleByOptimisticGradient } from '../transforms/optimistic.js';
 import { scaleByRms, scaleByStddev } from '../transforms/rms.js';
 import { scale, scaleByLearningRate, scaleBySchedule } from '../transforms/scale.js';
+import { scheduleFree } from '../transforms/scheduleFree.js';
 import { scaleBySign } from '../transforms/sign.js';
+import { scaleBySm3 } from '../transforms/sm3.js';
 import { scaleByTrustRatio } from '../transforms/trustRatio.js';
 import { scaleByYogi } from '../transforms/yogi.js';
 import type { Mask } from '../tree/mask.js';
@@ -210,6 +221,22 @@ const nadamOnly = { form: oneOf(['dozat', 'momentumDecay']), momentumDecay: Num,
 const decoupled = { weightDecay: Hyper, mask: MaskTree };
 const rms = { decay: Num, eps: Num, initialScale: Num, epsInSqrt: Bool, biasCorrection: Bool };
 const momentumRenames = { 'trace.decay': 'momentum', 'trace.nesterov': 'nesterov', 'trace.dampening': 'dampening' };
+
+/** Muon's `nsCoeffs`: one triple [a, b, c] for every step, or a non-empty list of triples, one per step. */
+const isNsCoeffs = (a: readonly (number | readonly number[])[]): boolean =>
+  (a.length === 3 && a.every((x) => typeof x === 'number')) || (a.length > 0 && a.every((x) => Array.isArray(x) && x.length === 3));
+const NsCoeffs = describe(
+  t.refinement(
+    t.array(new BestMatchUnion('a number or an array of numbers', [Num, t.array(Num)]), 'an array'),
+    isNsCoeffs,
+    'three numbers [a, b, c], or a non-empty list of such triples',
+  ),
+  'Newton–Schulz coefficients (a, b, c): one triple for every step, or a list of triples, one per step (then nsSteps is ignored).',
+);
+/** A number, or null for "none" (adafactor's clippingThreshold). */
+const NumOrNull = describe(new BestMatchUnion('a number or null', [Num, t.null]), 'A number, or null for none.');
+const muonOnly = { nsCoeffs: NsCoeffs, nsSteps: Num, beta: Num, eps: Num, nesterov: Bool, adaptive: Bool };
+const scheduleFreeCommon = { learningRate: Hyper, warmupSteps: Num, b1: Num, weightDecay: Num, weightLrPower: Num };
 
 // ---------------------------------------------------------------------------------------------
 // the table
@@ -368,6 +395,51 @@ const ENTRIES: readonly OpEntry[] = [
     build: byOptions(scaleByPolyak),
   }),
 
+  entry('centralize', {
+    category: T,
+    summary: 'Gradient centralization: subtracts from each leaf of more than one axis its mean over every axis but the first.',
+    build: () => centralize(),
+  }),
+  entry('addNoise', {
+    category: T,
+    summary: 'Adds annealed Gaussian noise √(eta / t^gamma)·n from a seeded generator (deterministic per seed).',
+    required: { eta: Num, gamma: Num },
+    optional: { seed: Num },
+    build: byOptions(addNoise),
+    example: { eta: 0.01, gamma: 0.55 },
+  }),
+  entry('scaleByMuon', {
+    category: T,
+    summary: "Muon's momentum orthogonalised by Newton–Schulz, leaf by leaf; every leaf must be a 2-D tensor.",
+    optional: muonOnly,
+    build: byOptions(scaleByMuon),
+  }),
+  entry('scaleByShape', {
+    category: T,
+    summary: 'Scales each 2-D leaf [fanIn, fanOut] by √max(1, fanOut/fanIn), or √max(fanIn, fanOut)·consistentRms; every leaf must be a 2-D tensor.',
+    optional: { consistentRms: Num },
+    build: byOptions(scaleByShape),
+    conditional: ['consistentRms'],
+  }),
+  entry('scaleByFactoredRms', {
+    category: T,
+    summary: "Adafactor's factored estimate of the updates' root mean square (row and column statistics for large matrices).",
+    optional: { factored: Bool, decayRate: Num, stepOffset: Num, minDimSizeToFactor: Num, epsilon: Num },
+    build: byOptions(scaleByFactoredRms),
+  }),
+  entry('scaleByParamBlockRms', {
+    category: T,
+    summary: "Multiplies each leaf's updates by its parameters' RMS, at least minScale (Adafactor's parameter scale).",
+    optional: { minScale: Num },
+    build: byOptions(scaleByParamBlockRms),
+  }),
+  entry('scaleBySm3', {
+    category: T,
+    summary: 'SM3: an Adagrad-like scaling with one accumulator vector per axis, then momentum.',
+    optional: { b1: Num, b2: Num, eps: Num },
+    build: byOptions(scaleBySm3),
+  }),
+
   // optimizers --------------------------------------------------------------------------------
   entry('sgd', {
     category: O,
@@ -491,6 +563,84 @@ const ENTRIES: readonly OpEntry[] = [
     build: byOptions(polyakSgd),
   }),
 
+  entry('noisySgd', {
+    category: O,
+    summary: 'SGD with annealed Gaussian gradient noise from a seeded generator: addNoise then -learningRate.',
+    required: lr,
+    optional: { eta: Num, gamma: Num, seed: Num },
+    build: byOptions(noisySgd),
+    example: { learningRate: 0.01 },
+  }),
+  entry('scheduleFreeSgd', {
+    category: O,
+    summary: 'Schedule-free SGD: scheduleFree around SGD without momentum, with an optional linear warmup (warmupSteps, a numeric learningRate).',
+    optional: scheduleFreeCommon,
+    build: byOptions(scheduleFreeSgd),
+    conditional: ['warmupSteps'],
+  }),
+  entry('scheduleFreeAdamw', {
+    category: O,
+    summary: 'Schedule-free AdamW: scheduleFree around AdamW without momentum, with an optional linear warmup.',
+    optional: { ...scheduleFreeCommon, b2: Num, eps: Num },
+    build: byOptions(scheduleFreeAdamw),
+    conditional: ['warmupSteps'],
+  }),
+  entry('muon', {
+    category: O,
+    summary: 'Muon: orthogonalised momentum (scaleByMuon, scaleByShape) for the 2-D leaves, AdamW for the others.',
+    required: lr,
+    optional: {
+      ...muonOnly,
+      weightDecay: Num,
+      weightDecayMask: MaskTree,
+      consistentRms: Num,
+      adamB1: Num,
+      adamB2: Num,
+      adamEps: Num,
+      adamEpsRoot: Num,
+      adamWeightDecay: Num,
+      adamLearningRate: Hyper,
+    },
+    build: byOptions(muon),
+    example: { learningRate: 0.02 },
+    conditional: ['weightDecayMask', 'consistentRms'],
+    renames: { 'addDecayedWeights.mask': 'weightDecayMask' },
+  }),
+  entry('adafactor', {
+    category: O,
+    summary: 'Adafactor: factored second moments, updates clipped by their RMS, relative step sizes (learningRate optional).',
+    optional: {
+      learningRate: Hyper,
+      minDimSizeToFactor: Num,
+      decayRate: Num,
+      decayOffset: Num,
+      multiplyByParameterScale: Bool,
+      clippingThreshold: NumOrNull,
+      momentum: Num,
+      weightDecayRate: Num,
+      weightDecayMask: MaskTree,
+      eps: Num,
+      factored: Bool,
+    },
+    build: byOptions(adafactor),
+    conditional: ['learningRate', 'momentum', 'weightDecayRate', 'weightDecayMask'],
+    renames: {
+      'scaleByFactoredRms.stepOffset': 'decayOffset',
+      'scaleByFactoredRms.epsilon': 'eps',
+      'clipByBlockRms.threshold': 'clippingThreshold',
+      'addDecayedWeights.mask': 'weightDecayMask',
+    },
+  }),
+  entry('sm3', {
+    category: O,
+    summary: 'SM3: scaleBySm3 (momentum as b1, b2 = 1), then -learningRate.',
+    required: lr,
+    optional: { momentum: Num },
+    build: byOptions(sm3),
+    example: { learningRate: 0.1 },
+    renames: { 'scaleBySm3.b1': 'momentum' },
+  }),
+
   // combinators -------------------------------------------------------------------------------
   entry('chain', {
     category: 'Combinators',
@@ -577,6 +727,15 @@ const ENTRIES: readonly OpEntry[] = [
     renames: { 'flatten.inner': 'transform' },
     constructorName: 'flattenTransform',
   }),
+  entry('scheduleFree', {
+    category: C,
+    summary: 'Makes an optimizer (without momentum of its own) schedule-free: the params interpolate its iterates z and their weighted average x; needs params.',
+    required: { transform: TransformSpecCodec, learningRate: Hyper },
+    optional: { b1: Num, weightLrPower: Num },
+    build: (o) => scheduleFree(o.transform as Tx, { learningRate: o.learningRate as ScalarOrSchedule, ...present(o, ['b1', 'weightLrPower']) }),
+    example: { transform: { op: 'sgd', learningRate: 0.1 }, learningRate: 0.1 },
+    renames: { 'scheduleFree.base': 'transform' },
+  }),
 ];
 
 /**
@@ -604,11 +763,15 @@ const OPS_CODEC = new DiscriminatedType('a transformation spec { op, ...options 
 export const OP_ALIASES: Readonly<Record<string, string>> = /*#__PURE__*/ Object.freeze({ partition: 'multiTransform' });
 
 /**
- * Public helpers exported beside the combinators that build no transformation, so they are no
- * ops, with the reason. What they return (a mask or label *function*) is written by `toSpec`
+ * Public names exported beside the transformations, optimizers and combinators that build no
+ * transformation, so they are no ops, with the reason: helpers and constants. What
+ * `maskByPath` and `labelsByPath` return (a mask or label *function*) is written by `toSpec`
  * as `"<function>"`, which a spec cannot be read back from: write the tree itself instead.
  */
 export const NOT_OPS: Readonly<Record<string, string>> = /*#__PURE__*/ Object.freeze({
   maskByPath: 'builds a mask function (params -> tree of booleans) for a mask option; a spec holds the mask tree',
   labelsByPath: "builds a label function (params -> tree of labels) for multiTransform's paramLabels; a spec holds the label tree",
+  scheduleFreeEvalParams: "computes the evaluation params x from a scheduleFree state and the params; it builds no transformation",
+  orthogonalizeViaNewtonSchulz: "the Newton–Schulz iteration scaleByMuon runs on one matrix; a function of arrays, it builds no transformation",
+  DEFAULT_NS_COEFFS: "a constant: the default Newton–Schulz coefficients of scaleByMuon and muon",
 });

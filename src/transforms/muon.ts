@@ -12,6 +12,9 @@ import { type FloatArray, allocate, dtypeOf, shapeToString } from '../tree/leaf.
 import type { JsonValue } from '../spec/spec.js';
 import { requireBoolean, requireFinite, requireInRange, requireInteger, requireKnownKeys, requireNonNegative, requirePositive } from '../validate.js';
 
+/** The most Newton–Schulz steps `scaleByMuon` accepts (optax uses 5). */
+const MAX_NS_STEPS = 100;
+
 // ---------------------------------------------------------------------------------------------
 // Newton–Schulz
 // ---------------------------------------------------------------------------------------------
@@ -121,7 +124,7 @@ export interface ScaleByMuonOptions {
    * per step (then `nsSteps` is ignored). Default `(3.4445, -4.7750, 2.0315)`.
    */
   readonly nsCoeffs?: NsCoefficients | readonly NsCoefficients[];
-  /** Newton–Schulz steps, an integer >= 0. Default 5. */
+  /** Newton–Schulz steps, an integer in [0, 100]. Default 5. */
   readonly nsSteps?: number;
   /** β, the momentum's decay, in [0, 1). Default 0.95. */
   readonly beta?: number;
@@ -171,6 +174,8 @@ export function scaleByMuon(options: ScaleByMuonOptions = {}): GradientTransform
     throw new HyperparameterError(owner, 'nsCoeffs', 'three finite numbers (a, b, c), or a non-empty list of such triples', given);
   }
   const nsSteps = requireInteger(owner, 'nsSteps', options.nsSteps ?? 5);
+  // Each step is three matrix products per leaf: a bound keeps a spec from asking for years.
+  if (nsSteps > MAX_NS_STEPS) throw new HyperparameterError(owner, 'nsSteps', `an integer in [0, ${String(MAX_NS_STEPS)}]`, nsSteps);
   const beta = requireInRange(owner, 'beta', options.beta ?? 0.95, 0, 1, { hiOpen: true });
   const eps = requireNonNegative(owner, 'eps', options.eps ?? 1e-8);
   const nesterov = requireBoolean(owner, 'nesterov', options.nesterov ?? true);

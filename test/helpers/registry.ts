@@ -3,7 +3,9 @@
  * tests iterate (purity, state snapshots, resume after save/load, mismatched snapshots). A new
  * transformation gets its coverage by adding one row here. Rows must work on any params tree
  * (the purity test draws random ones): masks and labels are functions of the leaves
- * (`maskByPath`, `labelsByPath`) or a boolean for the whole tree.
+ * (`maskByPath`, `labelsByPath`) or a boolean for the whole tree. The ops that take only 2-D
+ * leaves (`scaleByMuon`, `scaleByShape`) are rows `masked` to the matrices; the `muon` optimizer
+ * routes the other leaves to Adam itself.
  */
 import type { GradientTransformation } from '../../src/base.js';
 import { applyIfFinite } from '../../src/combine/applyIfFinite.js';
@@ -50,6 +52,17 @@ import { rmsprop } from '../../src/optimizers/rmsprop.js';
 import { adagrad } from '../../src/optimizers/adagrad.js';
 import { adadelta } from '../../src/optimizers/adadelta.js';
 import { lion } from '../../src/optimizers/lion.js';
+import { adafactor } from '../../src/optimizers/adafactor.js';
+import { muon } from '../../src/optimizers/muon.js';
+import { noisySgd } from '../../src/optimizers/noisySgd.js';
+import { scheduleFreeAdamw, scheduleFreeSgd } from '../../src/optimizers/scheduleFree.js';
+import { sm3 } from '../../src/optimizers/sm3.js';
+import { scaleByFactoredRms, scaleByParamBlockRms } from '../../src/transforms/adafactor.js';
+import { centralize } from '../../src/transforms/centralize.js';
+import { scaleByMuon, scaleByShape } from '../../src/transforms/muon.js';
+import { addNoise } from '../../src/transforms/noise.js';
+import { scheduleFree } from '../../src/transforms/scheduleFree.js';
+import { scaleBySm3 } from '../../src/transforms/sm3.js';
 
 export interface RegistryRow {
   readonly name: string;
@@ -59,6 +72,9 @@ export interface RegistryRow {
 }
 
 const lrSchedule = (count: number): number => 0.1 / (1 + count);
+
+/** The 2-D leaves (tensors { shape: [rows, cols] }): the only ones scaleByMuon and scaleByShape take. */
+const matrices = maskByPath((_, leaf) => leaf.shape.length === 2);
 
 export const TRANSFORMS: readonly RegistryRow[] = [
   { name: 'identity', make: () => identity() },
@@ -105,6 +121,16 @@ export const TRANSFORMS: readonly RegistryRow[] = [
   { name: 'keepParamsNonnegative', make: () => keepParamsNonnegative(), needsParams: true },
   { name: 'ema', make: () => ema({ decay: 0.9 }) },
   { name: 'ema(no debias)', make: () => ema({ decay: 0.5, debias: false }) },
+  { name: 'centralize', make: () => centralize() },
+  { name: 'addNoise', make: () => addNoise({ eta: 0.01, gamma: 0.55, seed: 7 }) },
+  { name: 'masked(scaleByMuon, matrices)', make: () => masked(scaleByMuon(), matrices) },
+  { name: 'masked(scaleByMuon(per-step coefficients, adaptive), matrices)', make: () => masked(scaleByMuon({ nsCoeffs: [[3, -3.2, 1.2], [2, -1.5, 0.5]], adaptive: true, nesterov: false }), matrices) },
+  { name: 'masked(scaleByShape(consistentRms), matrices)', make: () => masked(scaleByShape({ consistentRms: 0.2 }), matrices) },
+  { name: 'scaleByFactoredRms', make: () => scaleByFactoredRms() },
+  { name: 'scaleByFactoredRms(factored small matrices)', make: () => scaleByFactoredRms({ minDimSizeToFactor: 2, stepOffset: 1 }) },
+  { name: 'scaleByParamBlockRms', make: () => scaleByParamBlockRms(), needsParams: true },
+  { name: 'scaleBySm3', make: () => scaleBySm3() },
+  { name: 'scaleBySm3(decay)', make: () => scaleBySm3({ b1: 0.5, b2: 0.9 }) },
 ];
 
 export const OPTIMIZERS: readonly RegistryRow[] = [
@@ -137,6 +163,17 @@ export const OPTIMIZERS: readonly RegistryRow[] = [
   { name: 'signSgd', make: () => signSgd({ learningRate: 1e-3 }) },
   { name: 'fromage', make: () => fromage({ learningRate: 1e-2 }), needsParams: true },
   { name: 'optimisticGradientDescent', make: () => optimisticGradientDescent({ learningRate: 1e-2 }) },
+  { name: 'noisySgd', make: () => noisySgd({ learningRate: 0.01, seed: 3 }) },
+  { name: 'scheduleFreeSgd(warmup, wd)', make: () => scheduleFreeSgd({ learningRate: 0.1, warmupSteps: 2, weightDecay: 1e-3 }), needsParams: true },
+  { name: 'scheduleFreeAdamw(wd)', make: () => scheduleFreeAdamw({ learningRate: 1e-3, weightDecay: 1e-2 }), needsParams: true },
+  { name: 'muon(wd)', make: () => muon({ learningRate: 0.02, weightDecay: 1e-2 }), needsParams: true },
+  { name: 'adafactor', make: () => adafactor(), needsParams: true },
+  {
+    name: 'adafactor(lr, momentum, wd, factored small matrices, no clipping)',
+    make: () => adafactor({ learningRate: 0.01, momentum: 0.9, weightDecayRate: 1e-3, minDimSizeToFactor: 2, clippingThreshold: null }),
+    needsParams: true,
+  },
+  { name: 'sm3', make: () => sm3({ learningRate: 0.1 }) },
 ];
 
 /** Leaves with more than one element: a mask or a label that splits most trees. */
@@ -168,6 +205,8 @@ export const COMBINATORS: readonly RegistryRow[] = [
     needsParams: true,
   },
   { name: 'flatten(lamb)', make: () => flatten(lamb({ learningRate: 1e-3 })), needsParams: true },
+  { name: 'scheduleFree(adam without momentum)', make: () => scheduleFree(adam({ learningRate: 1e-3, b1: 0 }), { learningRate: 1e-3 }), needsParams: true },
+  { name: 'scheduleFree(sgd, schedule)', make: () => scheduleFree(sgd({ learningRate: lrSchedule }), { learningRate: lrSchedule, b1: 0.8, weightLrPower: 1 }), needsParams: true },
 ];
 
 export const ALL: readonly RegistryRow[] = [...TRANSFORMS, ...OPTIMIZERS, ...COMBINATORS];

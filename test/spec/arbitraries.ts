@@ -18,6 +18,7 @@ import { masked } from '../../src/combine/masked.js';
 import { multiSteps } from '../../src/combine/multiSteps.js';
 import { type LabelTree, multiTransform } from '../../src/combine/multiTransform.js';
 import { adabelief } from '../../src/optimizers/adabelief.js';
+import { adafactor } from '../../src/optimizers/adafactor.js';
 import { adadelta } from '../../src/optimizers/adadelta.js';
 import { adagrad, adagradLrDecay } from '../../src/optimizers/adagrad.js';
 import { adam, adamax, adamw, amsgrad, nadam, nadamw, radam } from '../../src/optimizers/adam.js';
@@ -26,12 +27,16 @@ import { fromage } from '../../src/optimizers/fromage.js';
 import { lamb } from '../../src/optimizers/lamb.js';
 import { lars } from '../../src/optimizers/lars.js';
 import { lion } from '../../src/optimizers/lion.js';
+import { muon } from '../../src/optimizers/muon.js';
+import { noisySgd } from '../../src/optimizers/noisySgd.js';
 import { novograd } from '../../src/optimizers/novograd.js';
 import { optimisticGradientDescent } from '../../src/optimizers/optimisticGradientDescent.js';
 import { polyakSgd } from '../../src/optimizers/polyakSgd.js';
 import { rmsprop } from '../../src/optimizers/rmsprop.js';
+import { scheduleFreeAdamw, scheduleFreeSgd } from '../../src/optimizers/scheduleFree.js';
 import { sgd } from '../../src/optimizers/sgd.js';
 import { signSgd } from '../../src/optimizers/signSgd.js';
+import { sm3 } from '../../src/optimizers/sm3.js';
 import { yogi } from '../../src/optimizers/yogi.js';
 import { constantSchedule, exponentialDecay, linearSchedule } from '../../src/schedules/decay.js';
 import { joinSchedules } from '../../src/schedules/join.js';
@@ -42,23 +47,29 @@ import type { JsonValue } from '../../src/spec/spec.js';
 import { reduceOnPlateau } from '../../src/transforms/plateau.js';
 import { scaleByPolyak } from '../../src/transforms/polyak.js';
 import { scaleByAdadelta } from '../../src/transforms/adadelta.js';
+import { scaleByFactoredRms, scaleByParamBlockRms } from '../../src/transforms/adafactor.js';
 import { scaleByRss } from '../../src/transforms/adagrad.js';
 import { scaleByAdam, scaleByAdamax, scaleByAmsgrad, scaleByNadam, scaleByRadam } from '../../src/transforms/adam.js';
 import { scaleByAdan } from '../../src/transforms/adan.js';
 import { scaleByBelief } from '../../src/transforms/belief.js';
 import { adaptiveGradClip, clipByBlockRms } from '../../src/transforms/blockClipping.js';
+import { centralize } from '../../src/transforms/centralize.js';
 import { clip, clipByGlobalNorm } from '../../src/transforms/clipping.js';
 import { keepParamsNonnegative } from '../../src/transforms/constraints.js';
 import { addDecayedWeights } from '../../src/transforms/decay.js';
 import { identity, setToZero } from '../../src/transforms/identity.js';
 import { scaleByLion } from '../../src/transforms/lion.js';
 import { trace } from '../../src/transforms/momentum.js';
+import { scaleByMuon, scaleByShape } from '../../src/transforms/muon.js';
+import { addNoise } from '../../src/transforms/noise.js';
 import { scaleByNovograd } from '../../src/transforms/novograd.js';
 import { zeroNans } from '../../src/transforms/numerics.js';
 import { scaleByOptimisticGradient } from '../../src/transforms/optimistic.js';
 import { scaleByRms, scaleByStddev } from '../../src/transforms/rms.js';
 import { scale, scaleByLearningRate, scaleBySchedule } from '../../src/transforms/scale.js';
+import { scheduleFree } from '../../src/transforms/scheduleFree.js';
 import { scaleBySign } from '../../src/transforms/sign.js';
+import { scaleBySm3 } from '../../src/transforms/sm3.js';
 import { scaleByTrustRatio } from '../../src/transforms/trustRatio.js';
 import { scaleByYogi } from '../../src/transforms/yogi.js';
 import { isLeaf } from '../../src/tree/leaf.js';
@@ -213,6 +224,50 @@ const byOptions = <O, S>(op: string, ctor: (o: O) => GradientTransformation<S>, 
 const moments: Model = { b1: beta, b2: beta, eps, epsRoot: eps };
 const radamOnly: Model = { threshold: num(4.01, 10), nesterov: bool, strictThreshold: bool, epsOnUncorrectedRoot: bool };
 const rms: Model = { decay: beta, eps, initialScale: unit, epsInSqrt: bool, biasCorrection: bool };
+/** Newton–Schulz coefficients: one triple, or a list of one to three triples. */
+const triple = fc.tuple(num(-5, 5), num(-5, 5), num(-5, 5)).map((t) => t.map((v) => v.json as number));
+const nsCoeffs: fc.Arbitrary<Value> = fc
+  .oneof(triple, fc.array(triple, { minLength: 1, maxLength: 3 }))
+  .map((c) => ({ json: c as JsonValue, js: JSON.parse(JSON.stringify(c)) as unknown }));
+const muonOnly: Model = { nsCoeffs, nsSteps: int(0, 5), beta, eps, nesterov: bool, adaptive: bool };
+const seed = fc.oneof(int(0, 3), int(0, 2 ** 31), fc.constant<Value>({ json: 2 ** 53 - 1, js: 2 ** 53 - 1 }));
+/** scheduleFreeSgd/Adamw options: a rate (a number or a schedule), or a number with a warmup. */
+const scheduleFreeForm = (extra: Model): fc.Arbitrary<Options> => {
+  const common: Model = { b1: num(0.01, 1), weightDecay: unit, weightLrPower: num(0, 3), ...extra };
+  return fc.oneof(options({ learningRate: lr, ...common }), options({ learningRate: num(0, 1), warmupSteps: int(1, 5), ...common }, ['warmupSteps']));
+};
+
+/** Every leaf of `params` is a 2-D tensor (what scaleByMuon and scaleByShape require). */
+function allMatrices(params: Tree): boolean {
+  const go = (node: Tree): boolean =>
+    isLeaf(node) ? !ArrayBuffer.isView(node) && (node as { readonly shape: readonly number[] }).shape.length === 2 : Object.values(node as object).every((c) => go(c as Tree));
+  return go(params);
+}
+
+/** A mask of the 2-D leaves of `params`. */
+function matrixMask(params: Tree): JsonValue {
+  const go = (node: Tree): unknown =>
+    isLeaf(node)
+      ? !ArrayBuffer.isView(node) && (node as { readonly shape: readonly number[] }).shape.length === 2
+      : Array.isArray(node)
+        ? (node as readonly Tree[]).map(go)
+        : Object.fromEntries(Object.entries(node as Readonly<Record<string, Tree>>).map(([k, c]) => [k, go(c)]));
+  return go(params) as JsonValue;
+}
+
+/**
+ * The ops that take only 2-D leaves. Their generators give the bare op on params whose leaves
+ * are all matrices, and the op `masked` to the matrices otherwise (so a random pipeline runs
+ * them instead of failing at init); the round trip of each op runs them on matrices.
+ */
+export const MATRIX_OPS: readonly string[] = ['scaleByMuon', 'scaleByShape'];
+
+const onMatrices = (params: Tree, arb: fc.Arbitrary<Case>): fc.Arbitrary<Case> => {
+  if (allMatrices(params)) return arb;
+  const mask = matrixMask(params);
+  return arb.map((c) => ({ spec: { op: 'masked', transform: c.spec, mask }, make: () => masked(c.make(), JSON.parse(JSON.stringify(mask)) as Mask) as Tx }));
+};
+
 const nadamForm = (extra: Model): fc.Arbitrary<Options> =>
   fc.oneof(
     options({ learningRate: lr, ...moments, form: oneOf('dozat'), ...extra }, ['learningRate']),
@@ -310,6 +365,17 @@ function basicMakers(params: Tree): Makers<Case> {
       options({ factor: num(0.01, 0.99), patience: int(1, 5), rtol: num(1e-6, 1), atol: num(0, 1), cooldown: int(0, 3), accumulationSize: int(1, 3), minScale: unit, mode: oneOf('min', 'max') }),
     ),
     scaleByPolyak: () => byOptions('scaleByPolyak', scaleByPolyak, options({ fMin: num(-1, 1), maxLearningRate: num(1e-3, 2), eps, variant: oneOf('sps', 'sps+') })),
+    centralize: () => fc.constant({ spec: { op: 'centralize' }, make: () => centralize() as Tx }),
+    addNoise: () => byOptions('addNoise', addNoise, options({ eta: num(0, 1), gamma: num(0, 2), seed }, ['eta', 'gamma'])),
+    scaleByMuon: () => onMatrices(params, byOptions('scaleByMuon', scaleByMuon, options(muonOnly))),
+    scaleByShape: () => onMatrices(params, byOptions('scaleByShape', scaleByShape, options({ consistentRms: num(0.01, 1) }))),
+    scaleByFactoredRms: () => byOptions(
+      'scaleByFactoredRms',
+      scaleByFactoredRms,
+      options({ factored: bool, decayRate: num(0.01, 2), stepOffset: int(0, 3), minDimSizeToFactor: int(1, 10), epsilon: eps }),
+    ),
+    scaleByParamBlockRms: () => byOptions('scaleByParamBlockRms', scaleByParamBlockRms, options({ minScale: unit })),
+    scaleBySm3: () => byOptions('scaleBySm3', scaleBySm3, options({ b1: unit, b2: unit, eps })),
     ...optimizerMakers(params),
   };
 }
@@ -356,6 +422,46 @@ function optimizerMakers(params: Tree): Makers<OptimizerCase> {
     fromage: () => byOptions('fromage', fromage, options({ learningRate: lr, minNorm: unit }, ['learningRate'])),
     optimisticGradientDescent: () => byOptions('optimisticGradientDescent', optimisticGradientDescent, options({ learningRate: lr, alpha: num(-2, 2), beta: num(-2, 2) }, ['learningRate'])),
     polyakSgd: () => byOptions('polyakSgd', polyakSgd, options({ maxLearningRate: num(1e-3, 2), scaling: lr, fMin: num(-1, 1), eps, variant: oneOf('sps', 'sps+') })),
+    noisySgd: () => byOptions('noisySgd', noisySgd, options({ learningRate: lr, eta: num(0, 1), gamma: num(0, 2), seed }, ['learningRate'])),
+    scheduleFreeSgd: () => byOptions('scheduleFreeSgd', scheduleFreeSgd, scheduleFreeForm({})),
+    scheduleFreeAdamw: () => byOptions('scheduleFreeAdamw', scheduleFreeAdamw, scheduleFreeForm({ b2: beta, eps })),
+    muon: () => byOptions(
+      'muon',
+      muon,
+      options(
+        {
+          learningRate: lr,
+          ...muonOnly,
+          weightDecay: unit,
+          weightDecayMask: mask,
+          consistentRms: num(0.01, 1),
+          adamB1: beta,
+          adamB2: beta,
+          adamEps: eps,
+          adamEpsRoot: eps,
+          adamWeightDecay: unit,
+          adamLearningRate: lr,
+        },
+        ['learningRate'],
+      ),
+    ),
+    adafactor: () => {
+      const model: Model = {
+        learningRate: lr,
+        minDimSizeToFactor: int(1, 10),
+        decayRate: num(0.01, 2),
+        decayOffset: int(0, 3),
+        multiplyByParameterScale: bool,
+        clippingThreshold: fc.oneof(num(1e-3, 2), fc.constant<Value>({ json: null, js: null })),
+        momentum: unit,
+        weightDecayRate: unit,
+        eps,
+        factored: bool,
+      };
+      // A mask only with a weight decay (adafactor refuses one without).
+      return byOptions('adafactor', adafactor, fc.oneof(options(model), options({ ...model, weightDecayMask: mask }, ['weightDecayRate'])));
+    },
+    sm3: () => byOptions('sm3', sm3, options({ learningRate: lr, momentum: unit }, ['learningRate'])),
   };
 }
 
@@ -396,6 +502,12 @@ function combinatorMakers(params: Tree, innerOf: () => fc.Arbitrary<Case>): Make
       spec: { op: 'lookahead', transform: c.spec, syncPeriod: k, slowStepSize: alpha.json, ...some('resetState', resetState) },
       make: () => lookahead(c.make(), { syncPeriod: k, slowStepSize: alpha.js as number, ...some('resetState', resetState) }) as Tx,
     })),
+    scheduleFree: () => fc
+      .record({ c: innerOf(), rate: lr, b1: opt(num(0.01, 1)), power: opt(num(0, 3)) })
+      .map(({ c, rate, b1, power }) => ({
+        spec: { op: 'scheduleFree', transform: c.spec, learningRate: rate.json, ...some('b1', b1?.json), ...some('weightLrPower', power?.json) },
+        make: () => scheduleFree(c.make(), { learningRate: rate.js as Schedule, ...some('b1', b1?.js as number | undefined), ...some('weightLrPower', power?.js as number | undefined) }) as Tx,
+      })),
     // `flatten` rewrites kernel stages: its inner transformation must have them.
     flatten: () => innerOf().filter((c) => c.make().fusable !== undefined).map((c) => ({ spec: { op: 'flatten', transform: c.spec }, make: () => flatten(c.make()) as Tx })),
   };

@@ -119,6 +119,34 @@ describe('each kind of error names its path, what was expected and what came', (
     expect(problems({ op: 'rmsprop', learningRate: 0.1, momentum: -0.5 })).toEqual([['$.momentum', 'a number in [0, 1] or a schedule', '-0.5']]);
   });
 
+  it("adafactor's options checked by its members (under their own names) are reported under adafactor's", () => {
+    expect(problems({ op: 'adafactor', clippingThreshold: 0 })).toEqual([['$.clippingThreshold', 'a finite number > 0', '0']]);
+    expect(problems({ op: 'adafactor', decayOffset: -1 })).toEqual([['$.decayOffset', 'an integer >= 0', '-1']]);
+    expect(problems({ op: 'adafactor', eps: -1 })).toEqual([['$.eps', 'a finite number >= 0', '-1']]);
+    expect(problems({ op: 'adafactor', clippingThreshold: 'none' })).toEqual([['$.clippingThreshold', 'a number or null', '"none"']]);
+    expect(problems({ op: 'adafactor', weightDecayMask: true })).toEqual([['$.weightDecayMask', 'no mask unless weightDecayRate is given', 'true']]);
+    expect(problems({ op: 'scheduleFree', transform: { op: 'sgd', learningRate: -1 }, learningRate: 0.1 })).toEqual([
+      ['$.transform.learningRate', 'a finite number >= 0 or a schedule', '-1'],
+    ]);
+  });
+
+  it("muon's Newton–Schulz coefficients: one triple or a non-empty list of triples", () => {
+    const expected = 'three numbers [a, b, c], or a non-empty list of such triples';
+    expect(problems({ op: 'muon', learningRate: 0.02, nsCoeffs: [1, 2] })).toEqual([['$.nsCoeffs', expected, 'an array of length 2']]);
+    expect(problems({ op: 'muon', learningRate: 0.02, nsCoeffs: [[1, 2, 3], [1, 2]] })).toEqual([['$.nsCoeffs', expected, 'an array of length 2']]);
+    expect(problems({ op: 'scaleByMuon', nsCoeffs: [] })).toEqual([['$.nsCoeffs', expected, 'an array of length 0']]);
+    expect(problems({ op: 'scaleByMuon', nsCoeffs: ['x'] })).toEqual([['$.nsCoeffs[0]', 'a number or an array of numbers', '"x"']]);
+    expect(problems({ op: 'muon', learningRate: 0.02, adamB1: 1 })).toEqual([['$.adamB1', 'a number in [0, 1)', '1']]);
+    expect(toSpec(parseSpec({ op: 'scaleByMuon', nsCoeffs: [[3, -3, 1], [2, -1.5, 0.5]] })).nsCoeffs).toEqual([[3, -3, 1], [2, -1.5, 0.5]]);
+  });
+
+  it("scheduleFreeSgd's warmup takes a numeric learning rate; seeds are integers in [0, 2^53)", () => {
+    expect(problems({ op: 'scheduleFreeSgd', warmupSteps: 0 })).toEqual([['$.warmupSteps', 'an integer >= 1', '0']]);
+    expect(problems({ op: 'scheduleFreeSgd', warmupSteps: 2, learningRate: { schedule: 'constantSchedule', options: { value: 0.1 } } })[0]?.[0]).toBe('$.learningRate');
+    expect(problems({ op: 'noisySgd', learningRate: 0.1, seed: -1 })).toEqual([['$.seed', 'an integer in [0, 2^53)', '-1']]);
+    expect(problems({ op: 'addNoise', eta: 0.1, gamma: 0.5, seed: 0.5 })).toEqual([['$.seed', 'an integer in [0, 2^53)', '0.5']]);
+  });
+
   it('inside nested combinators, the path goes through them', () => {
     expect(problems({ op: 'injectHyperparams', transform: { op: 'adamw', learningRate: 0.1, b2: 3 } })).toEqual([['$.transform.b2', 'a number in [0, 1)', '3']]);
     expect(problems({ op: 'chain', transforms: [{ op: 'chain', transforms: [{ op: 'identity' }, { op: 'injectHyperparams', transform: { op: 'sgd', learningRate: 0.1, momentum: 2 } }] }] })).toEqual([

@@ -8,7 +8,7 @@ import type { GradientTransformation } from '../../src/base.js';
 import type { Dtype } from '../../src/tree/leaf.js';
 import { type Tree, flatten } from '../../src/tree/tree.js';
 import { applyUpdates } from '../../src/update.js';
-import { build, seededFill, skeleton } from '../helpers/arbitraries.js';
+import { type Skeleton, build, seededFill, skeleton } from '../helpers/arbitraries.js';
 
 export interface Problem {
   readonly params: Tree;
@@ -22,6 +22,22 @@ export const problem: fc.Arbitrary<Problem> = fc
     params: build(s, dtype, seededFill(seed, 2)),
     grads: [1, 2, 3].map((k) => build(s, dtype, seededFill(seed + 7919 * k, 1))),
   }));
+
+/** Params and three gradients whose leaves are all 2-D tensors (for the ops of matrices, such as scaleByMuon). */
+export const matrixProblem: fc.Arbitrary<Problem> = fc
+  .record({
+    shapes: fc.array(fc.tuple(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 5 })), { minLength: 1, maxLength: 3 }),
+    nested: fc.boolean(),
+    dtype: fc.constantFrom<Dtype>('float32', 'float64'),
+    seed: fc.integer(),
+  })
+  .map(({ shapes, nested, dtype, seed }) => {
+    const leaves = shapes.map(([a, b]): Skeleton => ({ kind: 'leaf', shape: [a, b], tensor: true }));
+    const s: Skeleton = nested
+      ? { kind: 'record', entries: [['w', { kind: 'array', children: leaves }]] }
+      : { kind: 'record', entries: leaves.map((l, i) => [`w${String(i)}`, l] as const) };
+    return { params: build(s, dtype, seededFill(seed, 2)), grads: [1, 2, 3].map((k) => build(s, dtype, seededFill(seed + 7919 * k, 1))) };
+  });
 
 /** True when two values are equal to the bit: typed arrays element by element with `Object.is`. */
 export function sameDeep(a: unknown, b: unknown): boolean {

@@ -1,8 +1,8 @@
 /**
  * The registry covers the public API: every transformation, optimizer and combinator that
  * src/index.ts exports is an op (so adding one without a spec fails here), an alias of one
- * (`partition`), or one of the registry's listed helpers that build no transformation
- * (`maskByPath`, `labelsByPath`); every schedule it exports is a schedule the spec format
+ * (`partition`), or one of the registry's listed helpers and constants that build no
+ * transformation (`maskByPath`, `labelsByPath`, `scheduleFreeEvalParams`, ...); every schedule it exports is a schedule the spec format
  * knows, and every op is a public constructor.
  */
 import { readFileSync } from 'node:fs';
@@ -52,13 +52,29 @@ describe('the op registry', () => {
     expect(E.isRight(built)).toBe(true);
   });
 
-  it.each(Object.keys(NOT_OPS))('the helper %s is exported, is no op, and builds a function (no transformation)', (name) => {
+  it.each(Object.keys(NOT_OPS))('the helper %s is exported, is no op, and is listed with its reason', (name) => {
     expect(OP_NAMES).not.toContain(name);
+    expect(api[name]).toBeDefined();
+    expect(NOT_OPS[name]?.length).toBeGreaterThan(10);
+  });
+
+  it.each(['maskByPath', 'labelsByPath'])('the helper %s builds a function (no transformation)', (name) => {
+    expect(Object.keys(NOT_OPS)).toContain(name);
     const helper = api[name] as (f: () => unknown) => unknown;
-    expect(typeof helper).toBe('function');
     const made = helper(() => true);
     expect(typeof made).toBe('function');
     expect(made).not.toHaveProperty('init');
+  });
+
+  it('scheduleFreeEvalParams, orthogonalizeViaNewtonSchulz and DEFAULT_NS_COEFFS build no transformation', () => {
+    const params = { w: Float64Array.of(1, 2) };
+    const opt = gradfuse.scheduleFreeSgd({ learningRate: 0.1 });
+    const evalParams = gradfuse.scheduleFreeEvalParams(opt.init(params), params);
+    expect(evalParams).not.toHaveProperty('init');
+    expect(Array.from(evalParams.w)).toEqual([1, 2]);
+    const o = gradfuse.orthogonalizeViaNewtonSchulz([1, 0, 0, 1], 2, 2, [gradfuse.DEFAULT_NS_COEFFS]);
+    expect(o).toBeInstanceOf(Float64Array);
+    expect(gradfuse.DEFAULT_NS_COEFFS).toHaveLength(3);
   });
 
   it('an op exported under another name does not shadow a different public value of its own name', () => {

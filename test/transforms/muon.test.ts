@@ -144,6 +144,7 @@ describe('scaleByMuon', () => {
     const cases: readonly [ScaleByMuonOptions, string][] = [
       [{ beta: 1 }, 'beta'],
       [{ nsSteps: 1.5 }, 'nsSteps'],
+      [{ nsSteps: 1e9 }, 'nsSteps'],
       [{ eps: -1 }, 'eps'],
       [{ nesterov: 1 as unknown as boolean }, 'nesterov'],
       [{ nsCoeffs: [1, 2] as unknown as NsCoefficients }, 'nsCoeffs'],
