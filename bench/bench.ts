@@ -23,7 +23,14 @@
  *
  * Contenders are timed in turns with a full GC before each timed batch (see `race`). For a
  * narrower run: BENCH_SIZES=10000,1000000 and BENCH_ONLY=inPlace,hand (names: inPlace, wasm, hand,
- * pure, interpreter, tfjs). The compiled js step is checked bit for bit against the hand loop
+ * pure, interpreter, tfjs, floorRead, floorStream, floorDivSqrt). A cheap contender gets more
+ * timed batches (up to about a second of them), an expensive one at least 3 (1e7) or 21.
+ *
+ * The floors (bench/floors.ts) are raced with the contenders over the same N: a WebAssembly read
+ * of one array plus a 4-read/3-write stream (the step's memory traffic) and the f32x4 √ and ÷ per
+ * element (the divider time every 128-bit SIMD Adam step pays). `fastest` is each contender's
+ * quickest batch, the least disturbed number on a shared machine, and `cpu` the median CPU time
+ * per step (process.cpuUsage: the time the step had a core; the contenders are single-threaded). The compiled js step is checked bit for bit against the hand loop
  * before timing, the wasm step within 1e-6·(1 + |p|) of it (float32 lanes).
  */
 import { writeFileSync } from 'node:fs';
@@ -39,6 +46,7 @@ import { warmupCosineDecay } from '../src/schedules/warmup.js';
 import { clipByGlobalNorm } from '../src/transforms/clipping.js';
 import type { Tree } from '../src/tree/tree.js';
 import { applyUpdates } from '../src/update.js';
+import { makeFloors } from './floors.js';
 
 const quick = process.argv.includes("--quick");
 const only = process.env.BENCH_ONLY?.split(",");
@@ -83,9 +91,20 @@ setFlagsFromString('--expose-gc');
 const collect = runInNewContext('gc') as () => void;
 
 interface MeasureOptions {
+  /** Timed batches per contender: at least `reps`, more for a fast one, up to `budgetMs` of batches (at most `maxReps`). */
   readonly reps: number;
+  readonly maxReps: number;
+  readonly budgetMs: number;
   readonly minBatchMs: number;
   readonly warmup: number;
+}
+
+/** A contender's median and fastest batch (wall clock), and its median CPU time, in ns/param. */
+interface Timing {
+  readonly median: number;
+  readonly min: number;
+  /** Median of the process's CPU time per batch: the time the step had the core (a shared machine's other loads left out). */
+  readonly cpu: number;
 }
 
 /** Steps per timed batch: enough to take `minBatchMs`. */
@@ -101,34 +120,48 @@ function batchSize(run: () => void, minBatchMs: number): number {
 }
 
 /**
- * Median ns/param of each `run` (one step per call). The contenders are timed in turns, batch
- * after batch, so that a slow moment of the machine hits them all alike.
+ * Median and fastest ns/param of each `run` (one step per call). The contenders are timed in
+ * turns, batch after batch, so that a slow moment of the machine hits them all alike; a cheap
+ * contender gets more rounds (up to `budgetMs` of batches), an expensive one at least `reps`.
  */
-function race(n: number, runs: Readonly<Record<string, () => void>>, opts: MeasureOptions): Record<string, number> {
+function race(n: number, runs: Readonly<Record<string, () => void>>, opts: MeasureOptions): Record<string, Timing> {
   const names = Object.keys(runs);
   const batches = new Map<string, number>();
+  const reps = new Map<string, number>();
   for (const name of names) {
     const run = runs[name] as () => void;
     for (let i = 0; i < opts.warmup; i++) run();
-    batches.set(name, batchSize(run, opts.minBatchMs));
+    const batch = batchSize(run, opts.minBatchMs);
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < batch; i++) run();
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    batches.set(name, batch);
+    reps.set(name, Math.min(opts.maxReps, Math.max(opts.reps, Math.floor(opts.budgetMs / Math.max(ms, 1e-3)))));
   }
+  const rounds = Math.max(...reps.values());
   const samples = new Map<string, number[]>(names.map((k) => [k, []]));
-  for (let r = 0; r < opts.reps; r++) {
+  const cpuSamples = new Map<string, number[]>(names.map((k) => [k, []]));
+  for (let r = 0; r < rounds; r++) {
     // A different order each round: no contender always follows the same one.
     const order = names.map((_, j) => names[(j + r) % names.length] as string);
     for (const name of order) {
+      if (r >= (reps.get(name) as number)) continue;
       const run = runs[name] as () => void;
       const batch = batches.get(name) as number;
       collect();
+      const c0 = process.cpuUsage();
       const t0 = process.hrtime.bigint();
       for (let i = 0; i < batch; i++) run();
-      samples.get(name)?.push(Number(process.hrtime.bigint() - t0) / batch / n);
+      const t1 = process.hrtime.bigint();
+      const c = process.cpuUsage(c0);
+      samples.get(name)?.push(Number(t1 - t0) / batch / n);
+      cpuSamples.get(name)?.push(((c.user + c.system) * 1000) / batch / n);
     }
   }
-  const out: Record<string, number> = {};
+  const mid = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+  const out: Record<string, Timing> = {};
   for (const [name, xs] of samples) {
-    xs.sort((a, b) => a - b);
-    out[name] = xs[Math.floor(xs.length / 2)] as number;
+    out[name] = { median: mid(xs), min: Math.min(...xs), cpu: mid(cpuSamples.get(name) ?? []) };
   }
   return out;
 }
@@ -253,6 +286,12 @@ interface Row {
   js: number;
   /** [best, worst] of the per-run medians (BENCH_RUNS runs). */
   spread: { wasm: [number, number]; js: [number, number] };
+  /** The fastest single batch (of every run): the least disturbed measurement on a shared machine. */
+  fastest: { wasm: number; js: number; handLoop: number };
+  /** Median CPU time per step (best of the runs): the cost when the step has the core to itself. */
+  cpu: { wasm: number; js: number; handLoop: number };
+  /** The machine's floors over the same N (bench/floors.ts), medians: memory (read, stream) and divider (divSqrt). */
+  floors: { read: number; stream: number; divSqrt: number } | null;
 }
 
 function sameBits(a: Float32Array, b: Float32Array): boolean {
@@ -291,7 +330,7 @@ async function main(): Promise<void> {
   const results: Record<string, Row> = {};
   for (const n of SIZES) {
     const big = n >= 1e7;
-    const opts: MeasureOptions = { reps: quick ? (big ? 3 : 7) : big ? 3 : 21, minBatchMs: big ? 1 : quick ? 15 : 50, warmup: big ? 1 : 5 };
+    const opts: MeasureOptions = { reps: quick ? (big ? 3 : 7) : big ? 3 : 21, maxReps: quick ? 15 : 41, budgetMs: quick ? 300 : 1000, minBatchMs: big ? 1 : quick ? 15 : 50, warmup: big ? 1 : 5 };
     const params = makeParams(n);
 
     // (a) compiled in place (js), (f) the same on the wasm backend
@@ -343,12 +382,23 @@ async function main(): Promise<void> {
     }
     // (e) tfjs
     if (tf !== undefined && !(quick && big)) runs.tfjs = makeTfStep(tf, params);
+    // the machine's floors over the same N, raced with the contenders
+    const floors = makeFloors(n);
+    runs.floorRead = floors.read;
+    runs.floorStream = floors.stream;
+    runs.floorDivSqrt = floors.divSqrt;
 
     if (only !== undefined) for (const k of Object.keys(runs)) if (!only.includes(k)) delete runs[k];
     // BENCH_RUNS races; per contender the best median, and the range of the medians.
     const medians = new Map<string, number[]>();
+    const mins = new Map<string, number>();
+    const cpuBest = new Map<string, number>();
     for (let r = 0; r < RUNS; r++) {
-      for (const [k, v] of Object.entries(race(n, runs, opts))) medians.set(k, [...(medians.get(k) ?? []), v]);
+      for (const [k, v] of Object.entries(race(n, runs, opts))) {
+        medians.set(k, [...(medians.get(k) ?? []), v.median]);
+        mins.set(k, Math.min(mins.get(k) ?? Infinity, v.min));
+        cpuBest.set(k, Math.min(cpuBest.get(k) ?? Infinity, v.cpu));
+      }
     }
     const best = (k: string): number | undefined => {
       const xs = medians.get(k);
@@ -365,11 +415,18 @@ async function main(): Promise<void> {
     const interpreter = best('interpreter') ?? null;
     const tfjsCpu = best('tfjs') ?? null;
 
-    results[String(n)] = { compiledInPlace: inPlace, compiledPure: pure, interpreter, handLoop, tfjsCpu, wasm, js: inPlace, spread: { wasm: range('wasm'), js: range('inPlace') } };
-    const f = (x: number | null): string => (x === null ? 'n/a' : x.toFixed(2));
+    const floorRead = best('floorRead');
+    const floorStream = best('floorStream');
+    const floorDivSqrt = best('floorDivSqrt');
+    const floorRow = floorRead === undefined || floorStream === undefined || floorDivSqrt === undefined ? null : { read: floorRead, stream: floorStream, divSqrt: floorDivSqrt };
+    const fastest = { wasm: mins.get('wasm') ?? NaN, js: mins.get('inPlace') ?? NaN, handLoop: mins.get('hand') ?? NaN };
+    const cpuRow = { wasm: cpuBest.get('wasm') ?? NaN, js: cpuBest.get('inPlace') ?? NaN, handLoop: cpuBest.get('hand') ?? NaN };
+    results[String(n)] = { compiledInPlace: inPlace, compiledPure: pure, interpreter, handLoop, tfjsCpu, wasm, js: inPlace, spread: { wasm: range('wasm'), js: range('inPlace') }, fastest, cpu: cpuRow, floors: floorRow };
+    const f = (x: number | null | undefined): string => (x === null || x === undefined ? 'n/a' : x.toFixed(2));
     console.log(
-      `N=${n.toExponential(0).padEnd(5)} wasm ${f(wasm)}  js ${f(inPlace)}  pure ${f(pure)}  interp ${f(interpreter)}  hand ${f(handLoop)}  tfjs ${f(tfjsCpu)}  ` +
-        `(js/wasm ${(inPlace / wasm).toFixed(1)}, inPlace/hand ${(inPlace / handLoop).toFixed(3)}, interp/inPlace ${interpreter === null ? 'n/a' : (interpreter / inPlace).toFixed(1)})`,
+      `N=${n.toExponential(0).padEnd(5)} wasm ${f(wasm)} (fastest ${f(fastest.wasm)}, cpu ${f(cpuRow.wasm)})  js ${f(inPlace)}  pure ${f(pure)}  interp ${f(interpreter)}  hand ${f(handLoop)}  tfjs ${f(tfjsCpu)}  ` +
+        `(js/wasm ${(inPlace / wasm).toFixed(1)}, inPlace/hand ${(inPlace / handLoop).toFixed(3)}, interp/inPlace ${interpreter === null ? 'n/a' : (interpreter / inPlace).toFixed(1)})  ` +
+        `floors: read ${f(floorRead)} + stream ${f(floorStream)} = memory ${f(floorRead === undefined || floorStream === undefined ? undefined : floorRead + floorStream)}, divSqrt ${f(floorDivSqrt)}`,
     );
   }
 
@@ -377,12 +434,16 @@ async function main(): Promise<void> {
   const machine = `${cpu?.model ?? 'unknown cpu'} x${String(cpus().length)}, node ${process.version}`;
   console.log(`\ncompile time: js ${compileMs.toFixed(2)} ms, wasm ${compileMsWasm.toFixed(2)} ms incl. WebAssembly instantiation (medians, cold cache)   machine: ${machine}`);
   console.log(`ns/param, best of ${String(RUNS)} run(s)`);
-  console.log('N             ' + ['wasm', 'js (inPlace)', 'js/wasm', 'compiledPure', 'interpreter', 'handLoop', 'tfjsCpu', 'wasm spread', 'js spread'].map((h) => h.padStart(15)).join(''));
+  console.log('N             ' + ['wasm', 'js (inPlace)', 'js/wasm', 'compiledPure', 'interpreter', 'handLoop', 'tfjsCpu', 'wasm spread', 'js spread', 'wasm fastest', 'wasm cpu', 'js cpu', 'floor memory', 'floor divSqrt'].map((h) => h.padStart(15)).join(''));
   for (const [n, row] of Object.entries(results)) {
-    const cell = (x: number | null): string => (x === null ? 'n/a' : x.toFixed(2)).padStart(15);
+    const cell = (x: number | null | undefined): string => (x === null || x === undefined ? 'n/a' : x.toFixed(2)).padStart(15);
     const spread = (r: [number, number]): string => `${r[0].toFixed(2)}-${r[1].toFixed(2)}`.padStart(15);
-    console.log(`${n.padEnd(14)}${[cell(row.wasm), cell(row.js), cell(row.js / row.wasm), cell(row.compiledPure), cell(row.interpreter), cell(row.handLoop), cell(row.tfjsCpu), spread(row.spread.wasm), spread(row.spread.js)].join('')}`);
+    const fl = row.floors;
+    console.log(
+      `${n.padEnd(14)}${[cell(row.wasm), cell(row.js), cell(row.js / row.wasm), cell(row.compiledPure), cell(row.interpreter), cell(row.handLoop), cell(row.tfjsCpu), spread(row.spread.wasm), spread(row.spread.js), cell(row.fastest.wasm), cell(row.cpu.wasm), cell(row.cpu.js), cell(fl === null ? null : fl.read + fl.stream), cell(fl?.divSqrt)].join('')}`,
+    );
   }
+  console.log('floor memory: wasm read of 1 array + 4-read/3-write stream over the same N (the step\'s traffic); floor divSqrt: the f32x4 √ and ÷ per element, in L1 (bench/floors.ts)');
   const out = join(dirname(fileURLToPath(import.meta.url)), 'results.json');
   writeFileSync(out, `${JSON.stringify({ machine, quick, runs: RUNS, compileMs, compileMsWasm, nsPerParam: results }, null, 2)}\n`);
   console.log(`\nwrote ${out}`);
