@@ -369,18 +369,21 @@ export function compileMixed<S, P extends TreeLike<P>>(tx: GradientTransformatio
   }
 
   // ---- the printable source: every fused run's passes, host members marked ----
-  const source = parts
-    .map((part, i) => {
-      if (part.kind === 'host') {
-        return `// ---- segment ${String(i)}: host: chain member ${String(part.member)} (${memberName(part.tx)}) runs its own update, not fused ----`;
-      }
-      const run = runOfPart[i] as FusedRun;
-      const text = run.kernel !== undefined ? run.kernel.kernel.text : [...run.entry.sources.reduce, run.entry.sources.inPlace, run.entry.sources.pure].map((c) => c.text).join('\n');
-      return `// ---- segment ${String(i)}: fused: chain members ${part.members.join(', ')} ----\n${text}`;
-    })
-    .join('\n');
-  if (options.debug === true) console.log(source);
-  else if (typeof options.debug === 'function') options.debug(source);
+  const printSource = (): string =>
+    parts
+      .map((part, i) => {
+        if (part.kind === 'host') {
+          return `// ---- segment ${String(i)}: host: chain member ${String(part.member)} (${memberName(part.tx)}) runs its own update, not fused ----`;
+        }
+        const run = runOfPart[i] as FusedRun;
+        const text = run.kernel !== undefined ? run.kernel.kernel.text : [...run.entry.sources.reduce, run.entry.sources.inPlace, run.entry.sources.pure].map((c) => c.text).join('\n');
+        return `// ---- segment ${String(i)}: fused: chain members ${part.members.join(', ')} ----\n${text}`;
+      })
+      .join('\n');
+  let source: string | undefined;
+  const sourceText = (): string => (source ??= printSource());
+  if (options.debug === true) console.log(sourceText());
+  else if (typeof options.debug === 'function') options.debug(sourceText());
 
   // ---- storage: params, grads, the update buffers, each run's slots (+ the wasm host areas) ----
   const { region, trees, extraOffset } = allocateFlat<P>(layout, treeCount, allocator ?? options.memory, extraBytes);
@@ -682,7 +685,9 @@ export function compileMixed<S, P extends TreeLike<P>>(tx: GradientTransformatio
     setState,
     step,
     update,
-    source,
+    get source(): string {
+      return sourceText();
+    },
     backend,
     cacheHit: runs.length > 0 && runs.every((run) => run.cacheHit),
     hash,

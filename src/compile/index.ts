@@ -320,19 +320,22 @@ export function compile<S, P extends TreeLike<P>>(tx: GradientTransformation<S>,
   }
   let cacheHit: boolean;
   let fns: PassSet<PassFn> | undefined;
-  let source: string;
+  let printSource: () => string;
   if (wasm !== undefined) {
     cacheHit = wasmHit;
-    source = wasm.kernel.kernel.text;
+    const kernel = wasm.kernel.kernel;
+    printSource = () => kernel.text;
   } else {
     const b = backend as 'js' | 'closure';
     cacheHit = hit && entry[b] !== undefined;
     fns = entry[b] ?? (b === 'js' ? mapPasses(entry.sources, instantiate) : mapPasses(entry.loops, closurePass));
     entry[b] = fns;
-    source = [...entry.sources.reduce, entry.sources.inPlace, entry.sources.pure].map((c) => c.text).join('\n');
+    printSource = () => [...entry.sources.reduce, entry.sources.inPlace, entry.sources.pure].map((c) => c.text).join('\n');
   }
-  if (options.debug === true) console.log(source);
-  else if (typeof options.debug === 'function') options.debug(source);
+  let source: string | undefined;
+  const sourceText = (): string => (source ??= printSource());
+  if (options.debug === true) console.log(sourceText());
+  else if (typeof options.debug === 'function') options.debug(sourceText());
 
   // storage: params, grads, then each stage's slots, in one region (+ the wasm runner's tables)
   const slotNames = plan.stages.map((sp) => sp.slots);
@@ -552,7 +555,9 @@ export function compile<S, P extends TreeLike<P>>(tx: GradientTransformation<S>,
     setState,
     step,
     update,
-    source,
+    get source(): string {
+      return sourceText();
+    },
     backend,
     cacheHit,
     hash: plan.hash,

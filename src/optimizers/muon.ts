@@ -3,20 +3,21 @@
  *
  * @module
  */
-import type { GradientTransformation } from '../base.js';
+import type { EmptyState, GradientTransformation } from '../base.js';
 import { chain } from '../combine/chain.js';
-import { labelsByPath, multiTransform } from '../combine/multiTransform.js';
+import { type MultiTransformState, labelsByPath, multiTransform } from '../combine/multiTransform.js';
 import { HyperparameterError } from '../errors.js';
 import type { ScalarOrSchedule } from '../schedules/schedule.js';
 import { type JsonValue, type TransformSpec, specOptions, withSpec } from '../spec/spec.js';
 import { addDecayedWeights } from '../transforms/decay.js';
 import { identity } from '../transforms/identity.js';
-import { type ScaleByMuonOptions, scaleByMuon, scaleByShape } from '../transforms/muon.js';
+import type { KernelState } from '../kernel/define.js';
+import { type ScaleByMuonOptions, type ScaleByMuonState, scaleByMuon, scaleByShape } from '../transforms/muon.js';
 import { scaleByLearningRate } from '../transforms/scale.js';
 import type { Mask } from '../tree/mask.js';
 import { requireScalarOrSchedule } from '../transforms/hyper.js';
 import { requireInRange, requireKnownKeys, requireNonNegative } from '../validate.js';
-import { adamw } from './adam.js';
+import { type AdamwState, adamw } from './adam.js';
 
 /** Options of {@link muon}. */
 export interface MuonOptions extends ScaleByMuonOptions {
@@ -86,7 +87,10 @@ function build(options: MuonOptions) {
 }
 
 /** The state of {@link muon}: one masked state per group (`muon`: the matrices, `adam`: the rest). */
-export type MuonState = ReturnType<typeof build>['tx'] extends GradientTransformation<infer S> ? S : never;
+export type MuonState = MultiTransformState<{
+  readonly muon: GradientTransformation<readonly [ScaleByMuonState, EmptyState, KernelState, KernelState]>;
+  readonly adam: GradientTransformation<AdamwState>;
+}>;
 
 /**
  * Muon (Jordan, "modded-nanogpt", 2024), optax's `contrib.muon`: every 2-D leaf (a tensor

@@ -39,7 +39,7 @@ export interface AddNoiseState {
  * u = g + σ_t · n,        n ~ N(0, 1) element-wise
  * ```
  *
- * optax's `add_noise(eta, gamma, key)`. The normal draws come from {@link fillNormal}: stream
+ * optax's `add_noise(eta, gamma, key)`. The normal draws come from `fillNormal` (src/random.ts): stream
  * `count` of the generator keyed by `state.rngKey`, element `j` being the `j`-th element of the
  * flattened updates (leaves in flatten order). The noise of a step is therefore a pure
  * function of `(rngKey, count, position)`: the same seed gives the same trajectory, and a run

@@ -54,7 +54,17 @@ export function buildKernel(loops: PassSet<LoopPass>, hash: string, passCount: n
       imported.length === 0 ? 'imports: the memory only' : `imports: the memory; ${imported.map((n) => `Math.${n}`).join(', ')} (called lane by lane)`,
     ],
   };
-  return { bytes: encodeModule(spec), text: printModule(spec), mathImports: imported, shared };
+  // The text form is printed on first read (compiled.source, debug): a third of a build otherwise.
+  let text: string | undefined;
+  return {
+    bytes: encodeModule(spec),
+    get text(): string {
+      text ??= printModule(spec);
+      return text;
+    },
+    mathImports: imported,
+    shared,
+  };
 }
 
 /** The import object for a kernel's instance. */
