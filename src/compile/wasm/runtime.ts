@@ -94,7 +94,7 @@ export function compileKernel(api: WasmApi, kernel: WasmKernel): CompiledKernel 
   try {
     return { kernel, module: new api.Module(kernel.bytes) };
   } catch (e) {
-    // e.g. a browser's main thread refusing synchronous compilation of a module over 4 KiB
+    // e.g. a browser's main thread refusing synchronous compilation of a module over its limit (8 MB in Chromium 150)
     throw new CompileError('backend', `WebAssembly.Module failed: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
