@@ -18,7 +18,7 @@
  */
 import { TreeMismatchError } from '../errors.js';
 import type { Dtype, FloatArray } from '../tree/leaf.js';
-import { type Tree, type TreeDef, type TreeLike, assertSameStructure, flatten } from '../tree/tree.js';
+import { type Tree, type TreeDef, type TreeLike, assertSameStructure, buildFromDef, flatten } from '../tree/tree.js';
 import { CompileError } from './error.js';
 import { MAX_PAGES, PAGE_BYTES, type WasmMemory, isWasmMemory, wasmApi } from './wasm/types.js';
 
@@ -290,31 +290,11 @@ function isBuffer(value: unknown): value is ArrayBufferLike {
 
 /** Builds a tree of `def` from leaves in order; record keys are defined as own properties. */
 export function buildTree(def: TreeDef, leaves: readonly FloatArray[]): Tree {
-  let next = 0;
-  const build = (d: TreeDef): Tree => {
-    switch (d.kind) {
-      case 'leaf': {
-        const data = leaves[next++];
-        if (data === undefined) throw new Error('buildTree: too few leaves');
-        return d.form === 'array' ? data : { shape: [...d.shape], data };
-      }
-      case 'array':
-        return d.children.map(build);
-      case 'record': {
-        const out: Record<string, Tree> = {};
-        d.keys.forEach((k, i) => {
-          // defineProperty, not assignment: a key `__proto__` stays an own key.
-          Object.defineProperty(out, k, { value: build(d.children[i] as TreeDef), enumerable: true, writable: true, configurable: true });
-        });
-        return out;
-      }
-      default: {
-        const never: never = d;
-        return never;
-      }
-    }
-  };
-  return build(def);
+  return buildFromDef(def, (d, i) => {
+    const data = leaves[i];
+    if (data === undefined) throw new Error('buildTree: too few leaves');
+    return d.form === 'array' ? data : { shape: [...d.shape], data };
+  }) as Tree;
 }
 
 /** Views of `layout` over two dtype buffers. */

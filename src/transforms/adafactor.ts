@@ -11,37 +11,13 @@ import { type KernelState, defineTransform } from '../kernel/define.js';
 import { g, mul, p, scalar } from '../kernel/dsl.js';
 import type { TransformSpec } from '../spec/spec.js';
 import { type Dtype, type FloatArray, type Tensor, allocate, isTensor } from '../tree/leaf.js';
-import { type FlatLeaf, type Tree, type TreeDef, type TreeLike, flatten, unflatten } from '../tree/tree.js';
+import { type FlatLeaf, type Tree, type TreeDef, type TreeLike, buildFromDef, flatten, unflatten } from '../tree/tree.js';
 import { requireBoolean, requireInteger, requireKnownKeys, requireNonNegative, requirePositive } from '../validate.js';
 
 // ---------------------------------------------------------------------------------------------
 // shared helpers for host transformations over flat leaf data
 // ---------------------------------------------------------------------------------------------
 
-/** Builds a value of the structure `def` with `leaf(def, index)` at each leaf (own keys only). */
-export function rebuildWith<L>(def: TreeDef, leaf: (d: Extract<TreeDef, { kind: 'leaf' }>, index: number) => L): unknown {
-  let next = 0;
-  const build = (d: TreeDef): unknown => {
-    switch (d.kind) {
-      case 'leaf':
-        return leaf(d, next++);
-      case 'array':
-        return d.children.map(build);
-      case 'record': {
-        const out: Record<string, unknown> = {};
-        d.keys.forEach((k, i) => {
-          Object.defineProperty(out, k, { value: build(d.children[i] as TreeDef), enumerable: true, writable: true, configurable: true });
-        });
-        return out;
-      }
-      default: {
-        const never: never = d;
-        return never;
-      }
-    }
-  };
-  return build(def);
-}
 
 /** The leaves of `tree` in `def`'s order, each checked to be a tensor of `shape`/`dtype`. */
 export function stateLeaves(owner: string, name: string, tree: unknown, count: number): unknown[] {
@@ -162,15 +138,15 @@ export function scaleByFactoredRms(options: ScaleByFactoredRmsOptions = {}): Gra
     const dims = (d: Extract<TreeDef, { kind: 'leaf' }>): readonly [number, number] | undefined => factoredDims(d.shape, factored, minDimSizeToFactor);
     return {
       count: 0,
-      vRow: rebuildWith(def, (d) => {
+      vRow: buildFromDef(def, (d) => {
         const fd = dims(d);
         return tensorOf(d.dtype, fd === undefined ? [1] : without(d.shape, fd[1]));
       }) as Tree,
-      vCol: rebuildWith(def, (d) => {
+      vCol: buildFromDef(def, (d) => {
         const fd = dims(d);
         return tensorOf(d.dtype, fd === undefined ? [1] : without(d.shape, fd[0]));
       }) as Tree,
-      v: rebuildWith(def, (d) => tensorOf(d.dtype, dims(d) === undefined ? d.shape : [1])) as Tree,
+      v: buildFromDef(def, (d) => tensorOf(d.dtype, dims(d) === undefined ? d.shape : [1])) as Tree,
     };
   };
 
@@ -301,9 +277,9 @@ export function scaleByFactoredRms(options: ScaleByFactoredRmsOptions = {}): Gra
       unflatten(def, outs) as P,
       {
         count: count + 1,
-        vRow: rebuildWith(def, (_, l) => newRows[l]) as Tree,
-        vCol: rebuildWith(def, (_, l) => newCols[l]) as Tree,
-        v: rebuildWith(def, (_, l) => newVs[l]) as Tree,
+        vRow: buildFromDef(def, (_, l) => newRows[l]) as Tree,
+        vCol: buildFromDef(def, (_, l) => newCols[l]) as Tree,
+        v: buildFromDef(def, (_, l) => newVs[l]) as Tree,
       },
     ];
   };

@@ -7,9 +7,9 @@ import type { GradientTransformation } from '../base.js';
 import { HyperparameterError, StateMismatchError } from '../errors.js';
 import type { TransformSpec } from '../spec/spec.js';
 import { type FloatArray, allocate } from '../tree/leaf.js';
-import { type Tree, type TreeLike, flatten, unflatten } from '../tree/tree.js';
+import { type Tree, type TreeLike, buildFromDef, flatten, unflatten } from '../tree/tree.js';
 import { requireInRange, requireKnownKeys, requireNonNegative } from '../validate.js';
-import { rebuildWith, stateLeaves } from './adafactor.js';
+import { stateLeaves } from './adafactor.js';
 
 /** Options of {@link scaleBySm3}. */
 export interface ScaleBySm3Options {
@@ -68,7 +68,7 @@ export function scaleBySm3(options: ScaleBySm3Options = {}): GradientTransformat
   const init = (params: object): ScaleBySm3State => {
     const { leaves, def } = flatten(params);
     return {
-      mu: rebuildWith(def, (d) => axesOf(d.shape).map((n) => allocate(d.dtype, n))),
+      mu: buildFromDef(def, (d) => axesOf(d.shape).map((n) => allocate(d.dtype, n))),
       nu: unflatten(def, leaves.map((l) => allocate(l.dtype, l.data.length))),
     };
   };
@@ -151,7 +151,7 @@ export function scaleBySm3(options: ScaleBySm3Options = {}): GradientTransformat
       }));
     });
     const nu = unflatten(def, outs);
-    return [unflatten(def, outs.map((o) => o.slice())) as P, { mu: rebuildWith(def, (_, l) => newMu[l]), nu }];
+    return [unflatten(def, outs.map((o) => o.slice())) as P, { mu: buildFromDef(def, (_, l) => newMu[l]), nu }];
   };
 
   return { init, update, spec: { op: owner, b1, b2, eps } as TransformSpec };

@@ -107,26 +107,25 @@ export function leavesOf(tree: object): readonly FlatLeaf[] {
   return flatten(tree).leaves;
 }
 
+/** A leaf of a {@link TreeDef}. */
+export type LeafDef = Extract<TreeDef, { kind: 'leaf' }>;
+
 /**
- * Rebuilds a tree of structure `def` from arrays in leaf order. The arrays are used as they
- * are (not copied); each must have the length of its leaf.
- * @category Trees
+ * Builds a value of structure `def` with `leaf(leafDef, index)` at each leaf, in leaf order
+ * (records get own keys, so a key such as `__proto__` stays an ordinary own key). What trees
+ * and state trees of any leaf type are rebuilt with.
  */
-export function unflatten(def: TreeDef, data: readonly FloatArray[]): Tree {
+export function buildFromDef<L>(def: TreeDef, leaf: (d: LeafDef, index: number) => L): unknown {
   let next = 0;
-  const build = (d: TreeDef): Tree => {
+  const build = (d: TreeDef): unknown => {
     switch (d.kind) {
-      case 'leaf': {
-        const arr = data[next++];
-        if (arr === undefined) throw new InvalidTreeError('', `${String(next)} leaves`, data);
-        return d.form === 'array' ? arr : { shape: [...d.shape], data: arr };
-      }
+      case 'leaf':
+        return leaf(d, next++);
       case 'array':
         return d.children.map(build);
       case 'record': {
-        const out: Record<string, Tree> = {};
+        const out: Record<string, unknown> = {};
         d.keys.forEach((k, i) => {
-          // defineProperty, so that a key such as `__proto__` stays an ordinary own key.
           Object.defineProperty(out, k, { value: build(d.children[i] as TreeDef), enumerable: true, writable: true, configurable: true });
         });
         return out;
@@ -137,9 +136,26 @@ export function unflatten(def: TreeDef, data: readonly FloatArray[]): Tree {
       }
     }
   };
-  const tree = build(def);
-  if (next !== data.length) throw new InvalidTreeError('', `${String(next)} leaves`, data);
-  return tree;
+  return build(def);
+}
+
+/** The number of leaves of a {@link TreeDef}. */
+function leafCount(d: TreeDef): number {
+  return d.kind === 'leaf' ? 1 : d.children.reduce((n, c) => n + leafCount(c), 0);
+}
+
+/**
+ * Rebuilds a tree of structure `def` from arrays in leaf order. The arrays are used as they
+ * are (not copied); each must have the length of its leaf.
+ * @category Trees
+ */
+export function unflatten(def: TreeDef, data: readonly FloatArray[]): Tree {
+  const count = leafCount(def);
+  if (count !== data.length) throw new InvalidTreeError('', `${String(count)} leaves`, data);
+  return buildFromDef(def, (d, i) => {
+    const arr = data[i] as FloatArray;
+    return d.form === 'array' ? arr : { shape: [...d.shape], data: arr };
+  }) as Tree;
 }
 
 function describeDef(d: TreeDef): string {
