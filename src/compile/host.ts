@@ -30,28 +30,40 @@ import { HyperparameterError, MissingParamsError, StateMismatchError } from '../
 import type { Stage, StageState } from '../kernel/stage.js';
 import type { FloatArray } from '../tree/leaf.js';
 import { resolveMask } from '../tree/mask.js';
-import { type Tree, type TreeDef, type TreeLike, assertSameStructure, flatten } from '../tree/tree.js';
+import { type Tree, type TreeLike, assertSameStructure, flatten } from '../tree/tree.js';
 import type { KernelEntry, PassSet } from './cache.js';
-import { mapPasses } from './cache.js';
-import { closurePass } from './closure.js';
-import { type PassFn, instantiate } from './emitJs.js';
+import type { PassFn } from './emitJs.js';
 import {
   type Backend,
   type Bindings,
   type DtypeBuffers,
+  type RunRead,
+  type SegmentTables,
   EMPTY_BUFFERS,
   Engine,
-  bind,
-  checkCount,
+  bindRun,
+  compiledObject,
   entryFor,
   exactBackend,
-  hasOwn,
+  exactPassFns,
+  inputStager,
+  lazySource,
+  loadParams,
+  readStageStates,
+  regionViews,
+  runPure,
+  runSource,
+  segmentTables,
   stageLabel,
+  stageStatesOf,
   wasmAllocatorOf,
+  wasmKernelOf,
+  wasmPassFns,
+  writeRunState,
 } from './engine.js';
 import { CompileError } from './error.js';
-import type { CompileOptions, Compiled, CompiledSegment, CompiledStorage } from './index.js';
-import { type Plan, hashKey, planKernel, segmentTable } from './plan.js';
+import type { CompileOptions, Compiled, CompiledSegment } from './index.js';
+import { type Plan, hashKey, planKernel } from './plan.js';
 import {
   type FlatTree,
   STORAGE_ALIGNMENT,
@@ -60,14 +72,11 @@ import {
   allocateFlat,
   buildTree,
   copyIntoFlat,
-  flatBacking,
   freshFlat,
   layoutOf,
   viewFlat,
-  viewRegion,
 } from './storage.js';
-import { buildKernel } from './wasm/module.js';
-import { type CompiledKernel, type HostLayout, WasmRunner, compileKernel, hostLayout, requireWasm } from './wasm/runtime.js';
+import { type CompiledKernel, type HostLayout, requireWasm } from './wasm/runtime.js';
 
 type AnyTransformation = GradientTransformation<unknown>;
 
@@ -150,7 +159,7 @@ export function copyData(value: unknown): unknown {
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 /** A member's printable name: its spec's `op` when that is an identifier. */
-function memberName(tx: AnyTransformation): string {
+export function memberName(tx: AnyTransformation): string {
   const op = (tx.spec as { readonly op?: unknown } | undefined)?.op;
   return typeof op === 'string' && IDENT.test(op) ? op : 'transformation';
 }
@@ -196,7 +205,7 @@ interface FusedRun {
   readonly plan: Plan;
   readonly entry: KernelEntry;
   readonly hit: boolean;
-  readonly tables: { readonly reduce: readonly Int32Array[]; readonly store: Int32Array };
+  readonly tables: SegmentTables;
   readonly slotNames: readonly (readonly string[])[];
   /** Index of its first slot tree in the region. */
   readonly firstTree: number;
@@ -210,14 +219,6 @@ interface FusedRun {
   pureFns?: PassSet<PassFn>;
 }
 
-/** What a run reads from a state: per stage, count, hyper and slot leaves. */
-interface RunRead {
-  readonly counts: number[];
-  readonly hypers: (Readonly<Record<string, number>> | undefined)[];
-  readonly slots: FloatArray[][][];
-  readonly defs: TreeDef[][];
-}
-
 /** The stage states of a run's members, checked against the layout. */
 function readRun(run: FusedRun, memberStates: readonly unknown[], layout: TreeLayout): RunRead {
   const sts: StageState[] = [];
@@ -227,25 +228,7 @@ function readRun(run: FusedRun, memberStates: readonly unknown[], layout: TreeLa
     if (!Array.isArray(mine) || mine.length !== n) throw new StateMismatchError(`chain member ${String(run.part.members[j])}`, `${String(n)} stage states`, mine);
     sts.push(...mine);
   });
-  const out: RunRead = { counts: [], hypers: [], slots: [], defs: [] };
-  sts.forEach((st, k) => {
-    const stage = run.stages[k] as Stage;
-    out.counts.push(checkCount(stage, k, st.count));
-    out.hypers.push(st.hyper);
-    const leaves: FloatArray[][] = [];
-    const defs: TreeDef[] = [];
-    for (const name of run.slotNames[k] as readonly string[]) {
-      const tree = hasOwn(st.slots, name) ? st.slots[name] : undefined;
-      if (tree === undefined) throw new StateMismatchError(stageLabel(stage, k), `a state with slot ${name}`, st.slots);
-      const f = flatten(tree);
-      assertSameStructure(layout.def, f.def, `${stageLabel(stage, k)}: state.${name} against params`);
-      leaves.push(f.leaves.map((l) => l.data));
-      defs.push(f.def);
-    }
-    out.slots.push(leaves);
-    out.defs.push(defs);
-  });
-  return out;
+  return readStageStates(sts, run.stages, run.slotNames, layout);
 }
 
 /** Splits a run's stage states into its members' states. */
@@ -293,10 +276,7 @@ export function compileMixed<S, P extends TreeLike<P>>(tx: GradientTransformatio
       plan,
       entry,
       hit,
-      tables: {
-        reduce: plan.passes.filter((p) => p.kind === 'reduce').map((p) => segmentTable(p, layout)),
-        store: segmentTable(plan.passes[plan.passes.length - 1] as Plan['passes'][number], layout),
-      },
+      tables: segmentTables(plan, layout),
       slotNames,
       firstTree: 0,
       counts: new Float64Array(stages.length),
@@ -333,61 +313,56 @@ export function compileMixed<S, P extends TreeLike<P>>(tx: GradientTransformatio
     try {
       const api = requireWasm();
       allocator = (wasmAllocatorOf(options.memory) as () => WasmMemoryAllocator)();
-      const kind = allocator.shared ? 'shared' : 'plain';
       for (const run of runs) {
-        const kernels = (run.entry.wasm ??= {});
-        const cached = kernels[kind];
-        run.cacheHit = run.hit && cached !== undefined;
-        const kernel = cached ?? compileKernel(api, buildKernel(run.entry.loops, run.plan.hash, run.plan.passes.length, allocator.shared));
-        kernels[kind] = kernel;
-        run.kernel = kernel;
-        const plan = run.plan;
-        run.hostLayout = hostLayout(
-          { scalarCount: plan.scalarCount, reductionCount: plan.reductionCount, leafCount: plan.leafCount, leafScalarStride: plan.leafScalarStride, leafReductionStride: plan.leafReductionStride },
-          run.tables,
-          run.entry.loops,
-        );
-        extraBytes += align(run.hostLayout.bytes);
+        const k = wasmKernelOf(api, run.plan, run.entry, run.hit, run.tables, allocator.shared);
+        run.cacheHit = k.cacheHit;
+        run.kernel = k.kernel;
+        run.hostLayout = k.host;
+        extraBytes += align(k.host.bytes);
       }
     } catch (e) {
       if (options.backend !== 'auto' || !(e instanceof CompileError)) throw e;
       backend = exactBackend('auto');
       allocator = undefined;
       extraBytes = 0;
+      // The runs built before the failure print, and run, on the fallback backend.
+      for (const run of runs) {
+        delete run.kernel;
+        delete run.hostLayout;
+      }
     }
   }
   if (backend !== 'wasm') {
     const b = backend as 'js' | 'closure';
     for (const run of runs) {
-      const entry = run.entry;
-      run.cacheHit = run.hit && entry[b] !== undefined;
-      const fns = entry[b] ?? (b === 'js' ? mapPasses(entry.sources, instantiate) : mapPasses(entry.loops, closurePass));
-      entry[b] = fns;
+      const { fns, cacheHit } = exactPassFns(run.entry, run.hit, b);
+      run.cacheHit = cacheHit;
       run.stepFns = fns;
       run.pureFns = fns;
     }
   }
 
   // ---- the printable source: every fused run's passes, host members marked ----
-  const printSource = (): string =>
-    parts
-      .map((part, i) => {
-        if (part.kind === 'host') {
-          return `// ---- segment ${String(i)}: host: chain member ${String(part.member)} (${memberName(part.tx)}) runs its own update, not fused ----`;
-        }
-        const run = runOfPart[i] as FusedRun;
-        const text = run.kernel !== undefined ? run.kernel.kernel.text : [...run.entry.sources.reduce, run.entry.sources.inPlace, run.entry.sources.pure].map((c) => c.text).join('\n');
-        return `// ---- segment ${String(i)}: fused: chain members ${part.members.join(', ')} ----\n${text}`;
-      })
-      .join('\n');
-  let source: string | undefined;
-  const sourceText = (): string => (source ??= printSource());
-  if (options.debug === true) console.log(sourceText());
-  else if (typeof options.debug === 'function') options.debug(sourceText());
+  const sourceText = lazySource(
+    () =>
+      parts
+        .map((part, i) => {
+          if (part.kind === 'host') {
+            return `// ---- segment ${String(i)}: host: chain member ${String(part.member)} (${memberName(part.tx)}) runs its own update, not fused ----`;
+          }
+          const run = runOfPart[i] as FusedRun;
+          return `// ---- segment ${String(i)}: fused: chain members ${part.members.join(', ')} ----\n${runSource(run.entry, run.kernel)}`;
+        })
+        .join('\n'),
+    options.debug,
+  );
 
   // ---- storage: params, grads, the update buffers, each run's slots (+ the wasm host areas) ----
   const { region, trees, extraOffset } = allocateFlat<P>(layout, treeCount, allocator ?? options.memory, extraBytes);
-  const views = { buffer: region.buffer, trees };
+  const { views, sync } = regionViews<P>(region, layout, treeCount, trees, () => {
+    current = flats();
+    stepBindings = bindStep();
+  });
   interface Current {
     readonly p: FlatTree<P>;
     readonly g: FlatTree<P>;
@@ -404,28 +379,18 @@ export function compileMixed<S, P extends TreeLike<P>>(tx: GradientTransformatio
     }),
   });
   let current = flats();
-  const given = flatten(tree).leaves;
-  current.p.leaves.forEach((dst, i) => {
-    dst.set((given[i] as { readonly data: FloatArray }).data);
-  });
+  loadParams(tree, current.p);
 
   // ---- runners and engines ----
   if (allocator !== undefined) {
     const api = requireWasm();
     let base = extraOffset;
     for (const run of runs) {
-      const kernel = run.kernel as CompiledKernel;
       const hl = run.hostLayout as HostLayout;
-      const runner = new WasmRunner(api, kernel, allocator.memory, base, hl, run.tables, run.entry.loops, layout);
+      const fns = wasmPassFns(api, run.kernel as CompiledKernel, allocator.memory, base, hl, run.tables, run.entry.loops, layout);
       base += align(hl.bytes);
-      run.stepFns = runner.fns;
-      let staged: WasmRunner | undefined;
-      const pureFn = (pick: (set: PassSet<PassFn>) => PassFn): PassFn => (seg, s, red, ls, lred, b) => {
-        // The pure path stages its arrays through a memory of its own, made on first use.
-        staged ??= new WasmRunner(api, kernel, undefined, 0, hl, run.tables, run.entry.loops, layout);
-        pick(staged.fns)(seg, s, red, ls, lred, b);
-      };
-      run.pureFns = { reduce: run.entry.loops.reduce.map((_, j) => pureFn((set) => set.reduce[j] as PassFn)), inPlace: runner.fns.inPlace, pure: pureFn((set) => set.pure) };
+      run.stepFns = fns.step;
+      run.pureFns = fns.pure;
     }
   }
   for (const run of runs) run.engine = new Engine(run.plan, run.stages, layout, run.actives, run.stepFns as PassSet<PassFn>, run.tables);
@@ -442,22 +407,9 @@ export function compileMixed<S, P extends TreeLike<P>>(tx: GradientTransformatio
       const inBuf = roleBuffers(current, inputOf[run.index] as number);
       const out = outputOf[run.index] as number;
       const b: Bindings = { g: inBuf, p: current.p, out: out >= 0 ? roleBuffers(current, out) : undefined, slots: current.slots[r] as readonly ReadonlyMap<string, DtypeBuffers>[] };
-      return { reduce: run.entry.loops.reduce.map((l) => bind(l, b)), store: bind(out >= 0 ? run.entry.loops.pure : run.entry.loops.inPlace, b) };
+      return bindRun(run.entry.loops, out >= 0 ? run.entry.loops.pure : run.entry.loops.inPlace, b);
     });
   let stepBindings = bindStep();
-
-  const live = region.live;
-  const sync = (): void => {
-    const now = live === undefined ? region.buffer : live();
-    if (now !== views.buffer) {
-      views.buffer = now;
-      views.trees = viewRegion<P>(layout, treeCount, now, region.byteOffset);
-      current = flats();
-      stepBindings = bindStep();
-    } else if (region.byteLength > 0 && now.byteLength < region.byteOffset + region.byteLength) {
-      throw new CompileError('storage', `the flat storage's buffer was detached (${String(now.byteLength)} bytes left; a WebAssembly.Memory that grew after compile?): allocate with wasmMemoryAllocator(...) to follow the memory, or grow it before compiling`);
-    }
-  };
 
   // ---- state in and out ----
   const hostStates: unknown[] = new Array<unknown>(members.list.length);
@@ -468,15 +420,7 @@ export function compileMixed<S, P extends TreeLike<P>>(tx: GradientTransformatio
     const reads = runs.map((run) => readRun(run, memberStates, layout));
     // Everything is checked: write.
     runs.forEach((run, r) => {
-      const read = reads[r] as RunRead;
-      run.slotNames.forEach((names, k) => {
-        names.forEach((name, j) => {
-          const flat = current.slots[r]?.[k]?.get(name) as FlatTree<P>;
-          (read.slots[k]?.[j] as FloatArray[]).forEach((data, l) => (flat.leaves[l] as FloatArray).set(data));
-        });
-        run.counts[k] = read.counts[k] as number;
-        run.hypers[k] = read.hypers[k];
-      });
+      writeRunState(reads[r] as RunRead, run.slotNames, current.slots[r] as readonly ReadonlyMap<string, FlatTree<P>>[], run.counts, run.hypers);
     });
     for (const part of parts) if (part.kind === 'host') hostStates[part.member] = copyData(memberStates[part.member]);
   };
@@ -485,16 +429,7 @@ export function compileMixed<S, P extends TreeLike<P>>(tx: GradientTransformatio
     sync();
     const out: unknown[] = new Array<unknown>(members.list.length);
     runs.forEach((run, r) => {
-      const states = run.plan.stages.map((sp, k): StageState => {
-        const slots: Record<string, Tree> = {};
-        for (const name of sp.slots) {
-          const flat = current.slots[r]?.[k]?.get(name) as FlatTree<P>;
-          slots[name] = copy ? buildTree(layout.def, flat.leaves.map((l) => l.slice())) : flat.tree;
-        }
-        const hyper = run.hypers[k];
-        return { count: run.counts[k] as number, slots, ...(hyper === undefined ? {} : { hyper }) };
-      });
-      runMemberStates(run, states, out);
+      runMemberStates(run, stageStatesOf(run.plan, current.slots[r] as readonly ReadonlyMap<string, FlatTree<P>>[], run.counts, run.hypers, layout.def, copy), out);
     });
     for (const part of parts) if (part.kind === 'host') out[part.member] = copy ? copyData(hostStates[part.member]) : hostStates[part.member];
     return joinState(members, out) as S;
@@ -504,27 +439,18 @@ export function compileMixed<S, P extends TreeLike<P>>(tx: GradientTransformatio
 
   // ---- the in-place step ----
   const pending: unknown[] = new Array<unknown>(members.list.length);
-  const saveRun = (r: number): void => {
+  /** Copies run `r`'s state buffers into its backup (`save`) or back from it. */
+  const backupRun = (r: number, save: boolean): void => {
     const backup = backups[r];
     if (backup === undefined) return;
     let j = 0;
     for (const m of current.slots[r] as ReadonlyMap<string, FlatTree<P>>[]) {
       for (const flat of m.values()) {
         const b = backup[j++] as FlatTree<P>;
-        b.float32.set(flat.float32);
-        b.float64.set(flat.float64);
-      }
-    }
-  };
-  const restoreRun = (r: number): void => {
-    const backup = backups[r];
-    if (backup === undefined) return;
-    let j = 0;
-    for (const m of current.slots[r] as ReadonlyMap<string, FlatTree<P>>[]) {
-      for (const flat of m.values()) {
-        const b = backup[j++] as FlatTree<P>;
-        flat.float32.set(b.float32);
-        flat.float64.set(b.float64);
+        const from = save ? flat : b;
+        const to = save ? b : flat;
+        to.float32.set(from.float32);
+        to.float64.set(from.float64);
       }
     }
   };
@@ -541,7 +467,7 @@ export function compileMixed<S, P extends TreeLike<P>>(tx: GradientTransformatio
           const b = stepBindings[r] as (typeof stepBindings)[number];
           const engine = run.engine as Engine;
           engine.prepare(run.counts, run.hypers, b.reduce);
-          saveRun(r);
+          backupRun(r, true);
           const fns = run.stepFns as PassSet<PassFn>;
           engine.store(outputOf[i] === -2 ? fns.inPlace : fns.pure, b.store);
           stored = ++r;
@@ -561,7 +487,7 @@ export function compileMixed<S, P extends TreeLike<P>>(tx: GradientTransformatio
         for (let k = 0; k < p.float64.length; k++) p.float64[k] = (p.float64[k] as number) + (u.float64[k] as number);
       }
     } catch (e) {
-      for (let r = 0; r < stored; r++) restoreRun(r);
+      for (let r = 0; r < stored; r++) backupRun(r, false);
       pending.fill(undefined);
       throw e;
     }
@@ -574,20 +500,9 @@ export function compileMixed<S, P extends TreeLike<P>>(tx: GradientTransformatio
   };
 
   // ---- the pure path ----
-  let scratchG: DtypeBuffers | undefined;
-  let scratchP: DtypeBuffers | undefined;
+  const stageG = inputStager(layout);
+  const stageP = inputStager(layout);
   const scratchU: FlatTree<P>[] = [];
-  const inputBuffers = (leaves: readonly FloatArray[], scratch: DtypeBuffers | undefined): { readonly bufs: DtypeBuffers; readonly scratch: DtypeBuffers } => {
-    const own = scratch ?? { float32: new Float32Array(layout.size.float32), float64: new Float64Array(layout.size.float64) };
-    const pick = (dtype: 'float32' | 'float64'): FloatArray => {
-      const backing = flatBacking(layout, leaves, dtype);
-      if (backing !== undefined) return backing;
-      const buf = own[dtype];
-      for (const l of layout.leaves) if (l.dtype === dtype) buf.set(leaves[l.index] as FloatArray, l.offset);
-      return buf;
-    };
-    return { bufs: { float32: pick('float32') as Float32Array, float64: pick('float64') as Float64Array }, scratch: own };
-  };
   const readsParam = runs.findIndex((run) => run.plan.readsParam);
 
   const update = (updates: P, state: S, paramsIn?: P, extra?: UpdateExtras): readonly [P, S] => {
@@ -607,16 +522,10 @@ export function compileMixed<S, P extends TreeLike<P>>(tx: GradientTransformatio
       throw new MissingParamsError(stageLabel(run.stages[k] as Stage, k));
     }
     // Everything the fused runs read is checked: from here on only fresh or scratch memory is written.
-    const g = inputBuffers(uf.leaves.map((l) => l.data), scratchG);
-    scratchG = g.scratch;
-    let p: DtypeBuffers = EMPTY_BUFFERS;
-    if (pLeaves !== undefined && readsParam >= 0) {
-      const pb = inputBuffers(pLeaves, scratchP);
-      scratchP = pb.scratch;
-      p = pb.bufs;
-    }
+    const g = stageG(uf.leaves.map((l) => l.data));
+    const p: DtypeBuffers = pLeaves !== undefined && readsParam >= 0 ? stageP(pLeaves) : EMPTY_BUFFERS;
     const next: unknown[] = memberStates.slice();
-    let cur: DtypeBuffers = g.bufs;
+    let cur: DtypeBuffers = g;
     let curTree: Tree | undefined = updates as Tree;
     let out: FlatTree<P> | undefined;
     let r = 0;
@@ -628,26 +537,7 @@ export function compileMixed<S, P extends TreeLike<P>>(tx: GradientTransformatio
         const run = runs[r] as FusedRun;
         const read = reads[r] as RunRead;
         r++;
-        const outSlots = read.slots.map((perSlot, k) =>
-          new Map((run.slotNames[k] as readonly string[]).map((name, j) => {
-            const flat = freshFlat<P>(layout);
-            (perSlot[j] as FloatArray[]).forEach((data, l) => (flat.leaves[l] as FloatArray).set(data));
-            return [name, flat] as const;
-          })),
-        );
-        const bindings: Bindings = { g: cur, p, out, slots: outSlots };
-        const fns = run.pureFns as PassSet<PassFn>;
-        const engine = run.engine as Engine;
-        engine.prepare(read.counts, read.hypers, run.entry.loops.reduce.map((l) => bind(l, bindings)), fns.reduce);
-        engine.store(fns.pure, bind(run.entry.loops.pure, bindings));
-        const states = run.plan.stages.map((sp, k): StageState => {
-          const slots: Record<string, Tree> = {};
-          sp.slots.forEach((name, j) => {
-            slots[name] = buildTree(read.defs[k]?.[j] as TreeDef, (outSlots[k]?.get(name) as FlatTree<P>).leaves);
-          });
-          const hyper = read.hypers[k];
-          return { count: (read.counts[k] as number) + 1, slots, ...(hyper === undefined ? {} : { hyper }) };
-        });
+        const states = runPure(run.engine as Engine, run.plan, run.entry.loops, run.pureFns as PassSet<PassFn>, run.slotNames, layout, read, cur, p, out);
         runMemberStates(run, states, next);
       } else {
         const inTree = curTree ?? buildTree(uf.def, viewFlat(layout, cur.float32, cur.float64).leaves);
@@ -669,34 +559,23 @@ export function compileMixed<S, P extends TreeLike<P>>(tx: GradientTransformatio
   });
   const hash = hashKey(segments.map((s) => (s.kind === 'fused' ? `F${s.hash}` : `H${String(s.members[0])}`)).join('|'));
 
-  return {
-    get params(): P {
-      sync();
-      return current.p.tree;
-    },
-    get grads(): P {
-      sync();
-      return current.g.tree;
-    },
-    get state(): S {
-      return stateOf(false);
-    },
-    copyState: () => stateOf(true),
+  return compiledObject<S, P>({
+    current: () => current,
+    sync,
+    stateOf,
     setState,
     step,
     update,
-    get source(): string {
-      return sourceText();
-    },
+    sourceText,
     backend,
     cacheHit: runs.length > 0 && runs.every((run) => run.cacheHit),
     hash,
     passCount: segments.reduce((n, s) => n + (s.kind === 'fused' ? s.passCount : 1), 0),
     segments,
-    get storage(): CompiledStorage<P> {
-      sync();
-      const now = views.buffer === region.buffer ? region : { ...region, buffer: views.buffer };
-      return { region: now, memory: allocator?.memory, layout, params: current.p, grads: current.g, slots: current.slots.flat() };
-    },
-  };
+    region,
+    views,
+    memory: allocator?.memory,
+    layout,
+    slots: () => current.slots.flat(),
+  });
 }

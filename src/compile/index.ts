@@ -30,46 +30,44 @@
  */
 import type { GradientTransformation, UpdateExtras } from '../base.js';
 import { HyperparameterError, MissingParamsError, StateMismatchError } from '../errors.js';
-import type { Stage, StageState } from '../kernel/stage.js';
-import type { Dtype, FloatArray } from '../tree/leaf.js';
+import type { Stage } from '../kernel/stage.js';
+import type { FloatArray } from '../tree/leaf.js';
 import { resolveMask } from '../tree/mask.js';
-import { type Tree, type TreeDef, type TreeLike, assertSameStructure, flatten } from '../tree/tree.js';
-import { type PassSet, mapPasses } from './cache.js';
-import { closurePass } from './closure.js';
-import { type PassFn, instantiate } from './emitJs.js';
+import { type Tree, type TreeLike, assertSameStructure, flatten } from '../tree/tree.js';
+import type { PassSet } from './cache.js';
+import type { PassFn } from './emitJs.js';
 import {
   type Backend,
-  type Bindings,
   type DtypeBuffers,
+  type RunRead,
   EMPTY_BUFFERS,
   Engine,
-  bind,
-  checkCount,
+  bindRun,
   chooseBackend,
+  compiledObject,
   entryFor,
   exactBackend,
-  hasOwn,
+  exactPassFns,
+  inputStager,
+  lazySource,
+  loadParams,
+  readStageStates,
+  regionViews,
+  runPure,
+  runSource,
+  segmentTables,
   stageLabel,
+  stageStatesOf,
   wasmAllocatorOf,
+  wasmKernelOf,
+  wasmPassFns,
+  writeRunState,
 } from './engine.js';
 import { CompileError } from './error.js';
-import { compileMixed, flattenMembers } from './host.js';
-import { type Plan, planKernel, segmentTable } from './plan.js';
-import {
-  type FlatTree,
-  type MemoryOption,
-  type Region,
-  type TreeLayout,
-  type WasmMemoryAllocator,
-  allocateFlat,
-  buildTree,
-  flatBacking,
-  freshFlat,
-  layoutOf,
-  viewRegion,
-} from './storage.js';
-import { buildKernel } from './wasm/module.js';
-import { type CompiledKernel, WasmRunner, compileKernel, hostLayout, requireWasm } from './wasm/runtime.js';
+import { compileMixed, flattenMembers, memberName } from './host.js';
+import { type Plan, planKernel } from './plan.js';
+import { type FlatTree, type MemoryOption, type Region, type TreeLayout, type WasmMemoryAllocator, allocateFlat, buildTree, freshFlat, layoutOf } from './storage.js';
+import { type CompiledKernel, type HostLayout, requireWasm } from './wasm/runtime.js';
 
 export { CompileError, type CompileErrorReason } from './error.js';
 export { canEvaluate } from './emitJs.js';
@@ -230,11 +228,7 @@ function fusedSegment(tx: GradientTransformation<unknown>, stages: readonly Stag
   } catch {
     // a fusable transformation that lists odd members: describe it as one
   }
-  const names = list.map((m) => {
-    const op = (m.spec as { readonly op?: unknown } | undefined)?.op;
-    return typeof op === 'string' && /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(op) ? op : 'transformation';
-  });
-  return { kind: 'fused', members: list.map((_, i) => i), names, stages: stages.map((s, k) => stageLabel(s, k)), passCount: plan.passes.length, hash: plan.hash };
+  return { kind: 'fused', members: list.map((_, i) => i), names: list.map(memberName), stages: stages.map((s, k) => stageLabel(s, k)), passCount: plan.passes.length, hash: plan.hash };
 }
 
 function notFusable(tx: unknown): CompileError {
@@ -294,64 +288,42 @@ export function compile<S, P extends TreeLike<P>>(tx: GradientTransformation<S>,
   const actives = stages.map((st) => (st.mask === undefined ? layout.leaves.map(() => true) : resolveMask(st.mask, tree, stageLabel(st, 0))));
   const plan = planKernel(stages, layout.leaves, actives);
   const { entry, hit } = entryFor(plan);
-  const segments = {
-    reduce: plan.passes.filter((p) => p.kind === 'reduce').map((p) => segmentTable(p, layout)),
-    store: segmentTable(plan.passes[plan.passes.length - 1] as Plan['passes'][number], layout),
-  };
+  const segments = segmentTables(plan, layout);
 
   // the wasm module (cached per structure and kind of memory); 'auto' falls back when it fails
-  let wasm: { readonly kernel: CompiledKernel; readonly allocator: WasmMemoryAllocator } | undefined;
-  let wasmHit = false;
+  let wasm: { readonly kernel: CompiledKernel; readonly host: HostLayout; readonly allocator: WasmMemoryAllocator } | undefined;
+  let cacheHit = false;
   if (backend === 'wasm') {
     try {
       const api = requireWasm();
       const allocator = (wasmAllocatorOf(options.memory) as () => WasmMemoryAllocator)();
-      const kind = allocator.shared ? 'shared' : 'plain';
-      const kernels = (entry.wasm ??= {});
-      const cached = kernels[kind];
-      wasmHit = hit && cached !== undefined;
-      const kernel = cached ?? compileKernel(api, buildKernel(entry.loops, plan.hash, plan.passes.length, allocator.shared));
-      kernels[kind] = kernel;
-      wasm = { kernel, allocator };
+      const k = wasmKernelOf(api, plan, entry, hit, segments, allocator.shared);
+      cacheHit = k.cacheHit;
+      wasm = { kernel: k.kernel, host: k.host, allocator };
     } catch (e) {
       if (options.backend !== 'auto' || !(e instanceof CompileError)) throw e;
       backend = exactBackend('auto');
     }
   }
-  let cacheHit: boolean;
   let fns: PassSet<PassFn> | undefined;
-  let printSource: () => string;
-  if (wasm !== undefined) {
-    cacheHit = wasmHit;
-    const kernel = wasm.kernel.kernel;
-    printSource = () => kernel.text;
-  } else {
-    const b = backend as 'js' | 'closure';
-    cacheHit = hit && entry[b] !== undefined;
-    fns = entry[b] ?? (b === 'js' ? mapPasses(entry.sources, instantiate) : mapPasses(entry.loops, closurePass));
-    entry[b] = fns;
-    printSource = () => [...entry.sources.reduce, entry.sources.inPlace, entry.sources.pure].map((c) => c.text).join('\n');
+  if (wasm === undefined) {
+    const exact = exactPassFns(entry, hit, backend as 'js' | 'closure');
+    cacheHit = exact.cacheHit;
+    fns = exact.fns;
   }
-  let source: string | undefined;
-  const sourceText = (): string => (source ??= printSource());
-  if (options.debug === true) console.log(sourceText());
-  else if (typeof options.debug === 'function') options.debug(sourceText());
+  const kernel = wasm?.kernel;
+  const sourceText = lazySource(() => runSource(entry, kernel), options.debug);
 
   // storage: params, grads, then each stage's slots, in one region (+ the wasm runner's tables)
   const slotNames = plan.stages.map((sp) => sp.slots);
   const slotCount = slotNames.reduce((n, s) => n + s.length, 0);
   const treeCount = 2 + slotCount;
-  const sizes = {
-    scalarCount: plan.scalarCount,
-    reductionCount: plan.reductionCount,
-    leafCount: plan.leafCount,
-    leafScalarStride: plan.leafScalarStride,
-    leafReductionStride: plan.leafReductionStride,
-  };
-  const host = wasm === undefined ? undefined : hostLayout(sizes, segments, entry.loops);
-  const { region, trees, extraOffset } = allocateFlat<P>(layout, treeCount, wasm?.allocator ?? options.memory, host?.bytes ?? 0);
+  const { region, trees, extraOffset } = allocateFlat<P>(layout, treeCount, wasm?.allocator ?? options.memory, wasm?.host.bytes ?? 0);
   /** The views, rebuilt when the region's memory grew (its buffer was replaced). */
-  const views = { buffer: region.buffer, trees };
+  const { views, sync } = regionViews<P>(region, layout, treeCount, trees, () => {
+    current = flats();
+    inPlaceBindings = bindInPlace();
+  });
   const flats = (): { readonly p: FlatTree<P>; readonly g: FlatTree<P>; readonly slots: ReadonlyMap<string, FlatTree<P>>[] } => {
     let next = 2;
     return {
@@ -361,127 +333,47 @@ export function compile<S, P extends TreeLike<P>>(tx: GradientTransformation<S>,
     };
   };
   let current = flats();
-  const given = flatten(tree).leaves;
-  current.p.leaves.forEach((dst, i) => {
-    dst.set((given[i] as { readonly data: FloatArray }).data);
-  });
+  loadParams(tree, current.p);
   const counts = new Float64Array(stages.length);
   const hypers: (Readonly<Record<string, number>> | undefined)[] = stages.map(() => undefined);
 
   let pureFns: PassSet<PassFn> | undefined;
   if (wasm !== undefined) {
-    const api = requireWasm();
-    const runner = new WasmRunner(api, wasm.kernel, wasm.allocator.memory, extraOffset, host as NonNullable<typeof host>, segments, entry.loops, layout);
-    fns = runner.fns;
-    const kernel = wasm.kernel;
-    let pureRunner: WasmRunner | undefined;
-    const pureFn = (pick: (set: PassSet<PassFn>) => PassFn): PassFn => (seg, s, red, ls, lred, b) => {
-      // The pure path stages its arrays through a memory of its own, made on first use.
-      pureRunner ??= new WasmRunner(api, kernel, undefined, 0, host as NonNullable<typeof host>, segments, entry.loops, layout);
-      pick(pureRunner.fns)(seg, s, red, ls, lred, b);
-    };
-    pureFns = { reduce: entry.loops.reduce.map((_, j) => pureFn((set) => set.reduce[j] as PassFn)), inPlace: fns.inPlace, pure: pureFn((set) => set.pure) };
+    const w = wasmPassFns(requireWasm(), wasm.kernel, wasm.allocator.memory, extraOffset, wasm.host, segments, entry.loops, layout);
+    fns = w.step;
+    pureFns = w.pure;
   }
   const stepFns = fns as PassSet<PassFn>;
   const updateFns = pureFns ?? stepFns;
   const engine = new Engine(plan, stages, layout, actives, stepFns, segments);
 
   // in-place bindings, built once (and again if the memory grows)
-  const bindInPlace = (): { readonly reduce: FloatArray[][]; readonly store: FloatArray[] } => {
-    const inPlace: Bindings = { g: current.g, p: current.p, out: undefined, slots: current.slots };
-    return { reduce: entry.loops.reduce.map((l) => bind(l, inPlace)), store: bind(entry.loops.inPlace, inPlace) };
-  };
+  const bindInPlace = (): { readonly reduce: FloatArray[][]; readonly store: FloatArray[] } =>
+    bindRun(entry.loops, entry.loops.inPlace, { g: current.g, p: current.p, out: undefined, slots: current.slots });
   let inPlaceBindings = bindInPlace();
 
-  /**
-   * Before every use: a region whose memory grew is viewed again; one whose buffer was detached
-   * (a plain buffer of a memory that grew) is an error, never a silent no-op.
-   */
-  const live = region.live;
-  const sync = (): void => {
-    const now = live === undefined ? region.buffer : live();
-    if (now !== views.buffer) {
-      views.buffer = now;
-      views.trees = viewRegion<P>(layout, treeCount, now, region.byteOffset);
-      current = flats();
-      inPlaceBindings = bindInPlace();
-    } else if (region.byteLength > 0 && now.byteLength < region.byteOffset + region.byteLength) {
-      throw new CompileError('storage', `the flat storage's buffer was detached (${String(now.byteLength)} bytes left; a WebAssembly.Memory that grew after compile?): allocate with wasmMemoryAllocator(...) to follow the memory, or grow it before compiling`);
-    }
-  };
-
   // ---- state in and out ----
-  const readState = (state: S, context: string): { readonly counts: number[]; readonly hypers: (Readonly<Record<string, number>> | undefined)[]; readonly slots: FloatArray[][][]; readonly defs: TreeDef[][] } => {
+  const readState = (state: S, context: string): RunRead => {
     const sts = fusable.toStageStates(state);
     if (!Array.isArray(sts) || sts.length !== stages.length) throw new StateMismatchError(context, `${String(stages.length)} stage states`, sts);
-    const outCounts: number[] = [];
-    const outHypers: (Readonly<Record<string, number>> | undefined)[] = [];
-    const slots: FloatArray[][][] = [];
-    const defs: TreeDef[][] = [];
-    sts.forEach((st: StageState, k) => {
-      const stage = stages[k] as Stage;
-      outCounts.push(checkCount(stage, k, st.count));
-      outHypers.push(st.hyper);
-      const leaves: FloatArray[][] = [];
-      const ds: TreeDef[] = [];
-      for (const name of slotNames[k] as readonly string[]) {
-        const tree = hasOwn(st.slots, name) ? st.slots[name] : undefined;
-        if (tree === undefined) throw new StateMismatchError(stageLabel(stage, k), `a state with slot ${name}`, st.slots);
-        const f = flatten(tree);
-        assertSameStructure(layout.def, f.def, `${stageLabel(stage, k)}: state.${name} against params`);
-        leaves.push(f.leaves.map((l) => l.data));
-        ds.push(f.def);
-      }
-      slots.push(leaves);
-      defs.push(ds);
-    });
-    return { counts: outCounts, hypers: outHypers, slots, defs };
+    return readStageStates(sts, stages, slotNames, layout);
   };
 
   const setState = (state: S): void => {
     sync();
-    const read = readState(state, 'compiled.setState');
-    read.slots.forEach((perSlot, k) => {
-      (slotNames[k] as readonly string[]).forEach((name, j) => {
-        const flat = current.slots[k]?.get(name) as FlatTree<P>;
-        (perSlot[j] as FloatArray[]).forEach((data, l) => (flat.leaves[l] as FloatArray).set(data));
-      });
-      counts[k] = read.counts[k] as number;
-      hypers[k] = read.hypers[k];
-    });
+    writeRunState(readState(state, 'compiled.setState'), slotNames, current.slots, counts, hypers);
   };
 
   const stateOf = (copy: boolean): S => {
     sync();
-    return fusable.fromStageStates(
-      plan.stages.map((sp, k): StageState => {
-        const slots: Record<string, Tree> = {};
-        for (const name of sp.slots) {
-          const flat = current.slots[k]?.get(name) as FlatTree<P>;
-          slots[name] = copy ? buildTree(layout.def, flat.leaves.map((l) => l.slice())) : flat.tree;
-        }
-        const hyper = hypers[k];
-        return { count: counts[k] as number, slots, ...(hyper === undefined ? {} : { hyper }) };
-      }),
-    );
+    return fusable.fromStageStates(stageStatesOf(plan, current.slots, counts, hypers, layout.def, copy));
   };
 
   setState(options.state ?? tx.init(params));
 
   // ---- the pure path ----
-  let scratchG: DtypeBuffers | undefined;
-  let scratchP: DtypeBuffers | undefined;
-  const inputBuffers = (leaves: readonly FloatArray[], scratch: DtypeBuffers | undefined): { readonly bufs: DtypeBuffers; readonly scratch: DtypeBuffers } => {
-    const own = scratch ?? { float32: new Float32Array(layout.size.float32), float64: new Float64Array(layout.size.float64) };
-    const pick = (dtype: Dtype): FloatArray => {
-      const backing = flatBacking(layout, leaves, dtype);
-      if (backing !== undefined) return backing;
-      const buf = own[dtype];
-      for (const l of layout.leaves) if (l.dtype === dtype) buf.set(leaves[l.index] as FloatArray, l.offset);
-      return buf;
-    };
-    return { bufs: { float32: pick('float32') as Float32Array, float64: pick('float64') as Float64Array }, scratch: own };
-  };
+  const stageG = inputStager(layout);
+  const stageP = inputStager(layout);
 
   const update = (updates: P, state: S, paramsIn?: P): readonly [P, S] => {
     sync();
@@ -499,35 +391,10 @@ export function compile<S, P extends TreeLike<P>>(tx: GradientTransformation<S>,
       pLeaves = pf.leaves.map((l) => l.data);
     }
     // Everything is checked: from here on only fresh or scratch memory is written.
-    const g = inputBuffers(uf.leaves.map((l) => l.data), scratchG);
-    scratchG = g.scratch;
-    let p: DtypeBuffers = EMPTY_BUFFERS;
-    if (pLeaves !== undefined) {
-      const pb = inputBuffers(pLeaves, scratchP);
-      scratchP = pb.scratch;
-      p = pb.bufs;
-    }
-    const outSlots = read.slots.map((perSlot, k) =>
-      new Map((slotNames[k] as readonly string[]).map((name, j) => {
-        const flat = freshFlat<P>(layout);
-        (perSlot[j] as FloatArray[]).forEach((data, l) => (flat.leaves[l] as FloatArray).set(data));
-        return [name, flat] as const;
-      })),
-    );
+    const g = stageG(uf.leaves.map((l) => l.data));
+    const p: DtypeBuffers = pLeaves === undefined ? EMPTY_BUFFERS : stageP(pLeaves);
     const out = freshFlat<P>(layout);
-    const bindings: Bindings = { g: g.bufs, p, out, slots: outSlots };
-    engine.prepare(read.counts, read.hypers, entry.loops.reduce.map((l) => bind(l, bindings)), updateFns.reduce);
-    engine.store(updateFns.pure, bind(entry.loops.pure, bindings));
-    const newState = fusable.fromStageStates(
-      plan.stages.map((sp, k): StageState => {
-        const slots: Record<string, Tree> = {};
-        sp.slots.forEach((name, j) => {
-          slots[name] = buildTree(read.defs[k]?.[j] as TreeDef, (outSlots[k]?.get(name) as FlatTree<P>).leaves);
-        });
-        const hyper = read.hypers[k];
-        return { count: (read.counts[k] as number) + 1, slots, ...(hyper === undefined ? {} : { hyper }) };
-      }),
-    );
+    const newState = fusable.fromStageStates(runPure(engine, plan, entry.loops, updateFns, slotNames, layout, read, g, p, out));
     return [buildTree(uf.def, out.leaves) as P, newState];
   };
 
@@ -539,34 +406,23 @@ export function compile<S, P extends TreeLike<P>>(tx: GradientTransformation<S>,
     for (let k = 0; k < counts.length; k++) counts[k] = (counts[k] as number) + 1;
   };
 
-  return {
-    get params(): P {
-      sync();
-      return current.p.tree;
-    },
-    get grads(): P {
-      sync();
-      return current.g.tree;
-    },
-    get state(): S {
-      return stateOf(false);
-    },
-    copyState: () => stateOf(true),
+  return compiledObject<S, P>({
+    current: () => current,
+    sync,
+    stateOf,
     setState,
     step,
     update,
-    get source(): string {
-      return sourceText();
-    },
+    sourceText,
     backend,
     cacheHit,
     hash: plan.hash,
     passCount: plan.passes.length,
     segments: [fusedSegment(tx, stages, plan)],
-    get storage(): CompiledStorage<P> {
-      sync();
-      const now = views.buffer === region.buffer ? region : { ...region, buffer: views.buffer };
-      return { region: now, memory: wasm?.allocator.memory, layout, params: current.p, grads: current.g, slots: current.slots };
-    },
-  };
+    region,
+    views,
+    memory: wasm?.allocator.memory,
+    layout,
+    slots: () => current.slots,
+  });
 }
