@@ -4,57 +4,11 @@
  * optax's alias_test parabola and Rosenbrock.
  */
 import { describe, expect, it } from 'vitest';
-import type { GradientTransformation } from '../../src/base.js';
-import { HyperparameterError, MissingParamsError } from '../../src/errors.js';
-import { type AdanOptions, adan } from '../../src/optimizers/adan.js';
+import { adan } from '../../src/optimizers/adan.js';
 import { applyUpdates } from '../../src/update.js';
 import { compiledDifference } from '../combine/compileCheck.js';
-import { DTYPES, GRADS, expectClose } from '../transforms/adaptiveSupport.js';
-
-/** optax's `alias_test` targets: the parabola Σ(x - t)² and Rosenbrock (a = 1, b = 100). */
-const TARGETS = {
-  parabola: { start: [-1, 10, 1], end: [1, -1, 1], grad: (x: readonly number[]) => x.map((v, i) => 2 * (v - ([1, -1, 1][i] as number))) },
-  rosenbrock: {
-    start: [0, 0],
-    end: [1, 1],
-    grad: ([a = 0, b = 0]: readonly number[]) => [-2 * (1 - a) - 400 * a * (b - a * a), 200 * (b - a * a)],
-  },
-} as const;
-
-/** Runs `opt` on a target for `steps` steps in float32; the final params. */
-function minimize(opt: GradientTransformation<unknown>, target: keyof typeof TARGETS, steps: number): number[] {
-  const t = TARGETS[target];
-  let params = { x: Float32Array.from(t.start) };
-  let state = opt.init(params);
-  for (let i = 0; i < steps; i++) {
-    const [u, s] = opt.update({ x: Float32Array.from(t.grad(Array.from(params.x))) }, state, params);
-    params = applyUpdates(params, u);
-    state = s;
-  }
-  return Array.from(params.x);
-}
-
-/** Asserts that `opt` reaches a target within optax's tolerance (3e-2) in `steps` steps. */
-function expectConverges(opt: GradientTransformation<unknown>, target: keyof typeof TARGETS, steps: number): void {
-  const end = TARGETS[target].end;
-  minimize(opt, target, steps).forEach((v, i) => {
-    expect(Math.abs(v - (end[i] as number)), `${target}[${String(i)}] = ${String(v)}`).toBeLessThan(3e-2);
-  });
-}
-
-/** optax's doctest: 5 steps on Σx² from [1, 2, 3] in float32, the objective printed as `{:.2E}`. */
-function doctest(opt: GradientTransformation<unknown>): string[] {
-  let params = { x: Float32Array.from([1, 2, 3]) };
-  let state = opt.init(params);
-  const out: string[] = [];
-  for (let i = 0; i < 5; i++) {
-    const [u, s] = opt.update({ x: params.x.map((v) => 2 * v) }, state, params);
-    params = applyUpdates(params, u);
-    state = s;
-    out.push(params.x.reduce((a, v) => Math.fround(a + Math.fround(v * v)), 0).toExponential(2));
-  }
-  return out;
-}
+import { DTYPES, expectClose, expectMaskedDecay, expectRejects, GRADS, mixedDtypeInputs } from '../transforms/adaptiveSupport.js';
+import { doctest, expectConverges } from '../helpers/convergence.js';
 
 describe('adan', () => {
   for (const dt of DTYPES) {
@@ -95,15 +49,7 @@ describe('adan', () => {
   });
 
   it('needs params only with weight decay, which it applies to the masked leaves only', () => {
-    const g = { a: Float64Array.from([0]), b: Float64Array.from([0]) };
-    const plain = adan({ learningRate: 0.1 });
-    expect(plain.update(g, plain.init(g))[0].a[0]).toBe(-0);
-    const decayed = adan({ learningRate: 1, weightDecay: 0.5, mask: { a: true, b: false } });
-    expect(() => decayed.update(g, decayed.init(g))).toThrow(MissingParamsError);
-    const params = { a: Float64Array.from([4]), b: Float64Array.from([4]) };
-    const [u] = decayed.update(g, decayed.init(params), params);
-    expect(u.a[0]).toBe(-2);
-    expect(u.b[0]).toBe(-0);
+    expectMaskedDecay(adan({ learningRate: 0.1 }), adan({ learningRate: 1, weightDecay: 0.5, mask: { a: true, b: false } }));
   });
 
   it('converges on optax\'s parabola and Rosenbrock at optax\'s learning rate 0.1', () => {
@@ -120,16 +66,12 @@ describe('adan', () => {
       [{ learningRate: 0.1, weightDecay: -1 }, /^addDecayedWeights: weightDecay must be/],
       [{ learningRate: 0.1, weightDecayMask: true }, /^adan: weightDecayMask must be one of the options/],
     ];
-    for (const [options, message] of cases) {
-      expect(() => adan(options as unknown as AdanOptions)).toThrow(HyperparameterError);
-      expect(() => adan(options as unknown as AdanOptions)).toThrow(message);
-    }
+    expectRejects(adan, cases);
   });
 
   it('records optax\'s defaults (epsRoot 1e-8) in its spec and compiles to the reference\'s numbers', () => {
     expect(adan({ learningRate: 0.01 }).spec).toEqual({ op: 'adan', learningRate: 0.01, b1: 0.98, b2: 0.92, b3: 0.99, eps: 1e-8, epsRoot: 1e-8, weightDecay: 0 });
-    const params = { a: Float32Array.from([1, -2, 3]), b: Float64Array.from([0.5, 0, -1]) };
-    const grads = GRADS.map((g) => ({ a: Float32Array.from(g.slice(0, 3)), b: Float64Array.from(g.slice(3)) }));
+    const { params, grads } = mixedDtypeInputs();
     expect(compiledDifference(adan({ learningRate: 0.05, weightDecay: 0.01 }), params, grads)).toBeUndefined();
   });
 });

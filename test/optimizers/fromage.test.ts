@@ -4,57 +4,12 @@
  * validation, convergence on optax's alias_test parabola and Rosenbrock.
  */
 import { describe, expect, it } from 'vitest';
-import type { GradientTransformation } from '../../src/base.js';
-import { HyperparameterError, MissingParamsError } from '../../src/errors.js';
-import { type FromageOptions, fromage } from '../../src/optimizers/fromage.js';
+import { MissingParamsError } from '../../src/errors.js';
+import { fromage } from '../../src/optimizers/fromage.js';
 import { applyUpdates } from '../../src/update.js';
 import { compiledDifference } from '../combine/compileCheck.js';
-import { DTYPES, type DtypeCase, expectClose } from '../transforms/adaptiveSupport.js';
-
-/** optax's `alias_test` targets: the parabola Σ(x - t)² and Rosenbrock (a = 1, b = 100). */
-const TARGETS = {
-  parabola: { start: [-1, 10, 1], end: [1, -1, 1], grad: (x: readonly number[]) => x.map((v, i) => 2 * (v - ([1, -1, 1][i] as number))) },
-  rosenbrock: {
-    start: [0, 0],
-    end: [1, 1],
-    grad: ([a = 0, b = 0]: readonly number[]) => [-2 * (1 - a) - 400 * a * (b - a * a), 200 * (b - a * a)],
-  },
-} as const;
-
-/** Runs `opt` on a target for `steps` steps in float32; the final params. */
-function minimize(opt: GradientTransformation<unknown>, target: keyof typeof TARGETS, steps: number): number[] {
-  const t = TARGETS[target];
-  let params = { x: Float32Array.from(t.start) };
-  let state = opt.init(params);
-  for (let i = 0; i < steps; i++) {
-    const [u, s] = opt.update({ x: Float32Array.from(t.grad(Array.from(params.x))) }, state, params);
-    params = applyUpdates(params, u);
-    state = s;
-  }
-  return Array.from(params.x);
-}
-
-/** Asserts that `opt` reaches a target within optax's tolerance (3e-2) in `steps` steps. */
-function expectConverges(opt: GradientTransformation<unknown>, target: keyof typeof TARGETS, steps: number): void {
-  const end = TARGETS[target].end;
-  minimize(opt, target, steps).forEach((v, i) => {
-    expect(Math.abs(v - (end[i] as number)), `${target}[${String(i)}] = ${String(v)}`).toBeLessThan(3e-2);
-  });
-}
-
-/** optax's doctest: 5 steps on Σx² from [1, 2, 3] in float32, the objective printed as `{:.2E}`. */
-function doctest(opt: GradientTransformation<unknown>): string[] {
-  let params = { x: Float32Array.from([1, 2, 3]) };
-  let state = opt.init(params);
-  const out: string[] = [];
-  for (let i = 0; i < 5; i++) {
-    const [u, s] = opt.update({ x: params.x.map((v) => 2 * v) }, state, params);
-    params = applyUpdates(params, u);
-    state = s;
-    out.push(params.x.reduce((a, v) => Math.fround(a + Math.fround(v * v)), 0).toExponential(2));
-  }
-  return out;
-}
+import { type DtypeCase, DTYPES, expectClose, expectRejects } from '../transforms/adaptiveSupport.js';
+import { doctest, expectConverges } from '../helpers/convergence.js';
 
 /** One Fromage step on one leaf: trust ratio (min norm), -η·m, then (m - 1)·p. */
 function refFromageLeaf(eta: number, minNorm: number, p: readonly number[], g: readonly number[], dt: DtypeCase): number[] {
@@ -131,10 +86,7 @@ describe('fromage', () => {
       [{ learningRate: 0.1, minNorm: -1 }, /^scaleByTrustRatio: minNorm must be/],
       [{ learningRate: 0.1, weightDecay: 0.1 }, /^fromage: weightDecay must be one of the options/],
     ];
-    for (const [options, message] of cases) {
-      expect(() => fromage(options as unknown as FromageOptions)).toThrow(HyperparameterError);
-      expect(() => fromage(options as unknown as FromageOptions)).toThrow(message);
-    }
+    expectRejects(fromage, cases);
     const bad = fromage({ learningRate: () => Number.POSITIVE_INFINITY });
     const g = { w: Float64Array.from([1]) };
     expect(() => bad.update(g, bad.init(g), g)).toThrow(/^fromage: learningRate \(schedule at count 0\) must be/);

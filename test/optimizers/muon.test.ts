@@ -6,9 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import type { GradientTransformation } from '../../src/base.js';
 import { chain } from '../../src/combine/chain.js';
-import { HyperparameterError } from '../../src/errors.js';
 import { adamw } from '../../src/optimizers/adam.js';
-import { type MuonOptions, muon } from '../../src/optimizers/muon.js';
+import { muon } from '../../src/optimizers/muon.js';
 import { linearSchedule } from '../../src/schedules/decay.js';
 import { toSpec } from '../../src/spec/spec.js';
 import { loadState, saveState } from '../../src/state/snapshot.js';
@@ -17,7 +16,8 @@ import { scaleByLearningRate } from '../../src/transforms/scale.js';
 import { type Tensor, tensor } from '../../src/tree/leaf.js';
 import { cloneTree } from '../../src/tree/tree.js';
 import { applyUpdates } from '../../src/update.js';
-import { expectClose } from '../transforms/adaptiveSupport.js';
+import { expectClose, expectRejects } from '../transforms/adaptiveSupport.js';
+import { expectConverges } from '../helpers/convergence.js';
 
 interface Params {
   readonly w: Tensor;
@@ -147,18 +147,7 @@ describe('muon', () => {
   });
 
   it("converges on optax's Rosenbrock (a vector: the Adam group)", () => {
-    const opt = muon({ learningRate: 0.01 });
-    let params = { x: Float32Array.from([0, 0]) };
-    let state = opt.init(params);
-    for (let i = 0; i < 2000; i++) {
-      const [a = 0, b = 0] = Array.from(params.x);
-      const [u, s] = opt.update({ x: Float32Array.from([-2 * (1 - a) - 400 * a * (b - a * a), 200 * (b - a * a)]) }, state, params);
-      params = applyUpdates(params, u);
-      state = s;
-    }
-    params.x.forEach((v) => {
-      expect(Math.abs(v - 1)).toBeLessThan(3e-2);
-    });
+    expectConverges(muon({ learningRate: 0.01 }), 'rosenbrock', 2000);
   });
 
   it('is pure and keeps dtypes and forms', () => {
@@ -215,9 +204,6 @@ describe('muon', () => {
       [{ learningRate: 0.1, consistentRms: -1 }, /^scaleByShape: consistentRms must be/],
       [{ learningRate: 0.1, momentum: 0.9 }, /^muon: momentum must be one of the options/],
     ];
-    for (const [options, message] of cases) {
-      expect(() => muon(options as unknown as MuonOptions)).toThrow(HyperparameterError);
-      expect(() => muon(options as unknown as MuonOptions)).toThrow(message);
-    }
+    expectRejects(muon, cases);
   });
 });

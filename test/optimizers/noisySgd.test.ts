@@ -3,33 +3,12 @@
  * save/load, convergence on optax's parabola and Rosenbrock (optax's alias_test settings).
  */
 import { describe, expect, it } from 'vitest';
-import type { GradientTransformation } from '../../src/base.js';
-import { HyperparameterError } from '../../src/errors.js';
-import { type NoisySgdOptions, noisySgd } from '../../src/optimizers/noisySgd.js';
+import { noisySgd } from '../../src/optimizers/noisySgd.js';
 import { fillNormal } from '../../src/random.js';
 import { loadState, saveState } from '../../src/state/snapshot.js';
 import { applyUpdates } from '../../src/update.js';
-
-const TARGETS = {
-  parabola: { start: [-1, 10, 1], end: [1, -1, 1], grad: (x: readonly number[]) => x.map((v, i) => 2 * (v - ([1, -1, 1][i] as number))) },
-  rosenbrock: {
-    start: [0, 0],
-    end: [1, 1],
-    grad: ([a = 0, b = 0]: readonly number[]) => [-2 * (1 - a) - 400 * a * (b - a * a), 200 * (b - a * a)],
-  },
-} as const;
-
-function minimize(opt: GradientTransformation<unknown>, target: keyof typeof TARGETS, steps: number): number[] {
-  const t = TARGETS[target];
-  let params = { x: Float32Array.from(t.start) };
-  let state = opt.init(params);
-  for (let i = 0; i < steps; i++) {
-    const [u, s] = opt.update({ x: Float32Array.from(t.grad(Array.from(params.x))) }, state, params);
-    params = applyUpdates(params, u);
-    state = s;
-  }
-  return Array.from(params.x);
-}
+import { expectConverges, minimize, TARGETS } from '../helpers/convergence.js';
+import { expectRejects } from '../transforms/adaptiveSupport.js';
 
 describe('noisySgd', () => {
   it('takes -η_lr·(g + √(η/t^γ)·n) with optax defaults η = 0.01, γ = 0.55', () => {
@@ -73,10 +52,7 @@ describe('noisySgd', () => {
 
   it("converges on optax's parabola and Rosenbrock (optax's alias_test: lr 1e-3, η 1e-4)", () => {
     for (const [target, steps] of [['parabola', 5000], ['rosenbrock', 20000]] as const) {
-      const end = TARGETS[target].end;
-      minimize(noisySgd({ learningRate: 1e-3, eta: 1e-4 }), target, steps).forEach((v, i) => {
-        expect(Math.abs(v - (end[i] as number)), `${target}[${String(i)}] = ${String(v)}`).toBeLessThan(3e-2);
-      });
+      expectConverges(noisySgd({ learningRate: 1e-3, eta: 1e-4 }), target, steps);
     }
   });
 
@@ -87,9 +63,6 @@ describe('noisySgd', () => {
       [{ learningRate: 0.1, seed: 0.5 }, /^addNoise: seed must be/],
       [{ learningRate: 0.1, key: 3 }, /^noisySgd: key must be one of the options/],
     ];
-    for (const [options, message] of cases) {
-      expect(() => noisySgd(options as unknown as NoisySgdOptions)).toThrow(HyperparameterError);
-      expect(() => noisySgd(options as unknown as NoisySgdOptions)).toThrow(message);
-    }
+    expectRejects(noisySgd, cases);
   });
 });

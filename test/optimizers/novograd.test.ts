@@ -4,63 +4,12 @@
  * convergence on optax's alias_test parabola and Rosenbrock.
  */
 import { describe, expect, it } from 'vitest';
-import type { GradientTransformation } from '../../src/base.js';
-import { HyperparameterError, MissingParamsError } from '../../src/errors.js';
-import { type NovogradOptions, novograd } from '../../src/optimizers/novograd.js';
+import { MissingParamsError } from '../../src/errors.js';
+import { novograd } from '../../src/optimizers/novograd.js';
 import { applyUpdates } from '../../src/update.js';
 import { compiledDifference } from '../combine/compileCheck.js';
-import { DTYPES, expectClose } from '../transforms/adaptiveSupport.js';
-
-/** optax's `alias_test` targets: the parabola Σ(x - t)² and Rosenbrock (a = 1, b = 100). */
-const TARGETS = {
-  parabola: { start: [-1, 10, 1], end: [1, -1, 1], grad: (x: readonly number[]) => x.map((v, i) => 2 * (v - ([1, -1, 1][i] as number))) },
-  rosenbrock: {
-    start: [0, 0],
-    end: [1, 1],
-    grad: ([a = 0, b = 0]: readonly number[]) => [-2 * (1 - a) - 400 * a * (b - a * a), 200 * (b - a * a)],
-  },
-} as const;
-
-/** Runs `opt` on a target for `steps` steps in float32; the final params. */
-function minimize(opt: GradientTransformation<unknown>, target: keyof typeof TARGETS, steps: number): number[] {
-  const t = TARGETS[target];
-  let params = { x: Float32Array.from(t.start) };
-  let state = opt.init(params);
-  for (let i = 0; i < steps; i++) {
-    const [u, s] = opt.update({ x: Float32Array.from(t.grad(Array.from(params.x))) }, state, params);
-    params = applyUpdates(params, u);
-    state = s;
-  }
-  return Array.from(params.x);
-}
-
-/** Asserts that `opt` reaches a target within optax's tolerance (3e-2) in `steps` steps. */
-function expectConverges(opt: GradientTransformation<unknown>, target: keyof typeof TARGETS, steps: number): void {
-  const end = TARGETS[target].end;
-  minimize(opt, target, steps).forEach((v, i) => {
-    expect(Math.abs(v - (end[i] as number)), `${target}[${String(i)}] = ${String(v)}`).toBeLessThan(3e-2);
-  });
-}
-
-/** optax's doctest: 5 steps on Σx² from [1, 2, 3] in float32, the objective printed as `{:.2E}`. */
-function doctest(opt: GradientTransformation<unknown>): string[] {
-  let params = { x: Float32Array.from([1, 2, 3]) };
-  let state = opt.init(params);
-  const out: string[] = [];
-  for (let i = 0; i < 5; i++) {
-    const [u, s] = opt.update({ x: params.x.map((v) => 2 * v) }, state, params);
-    params = applyUpdates(params, u);
-    state = s;
-    out.push(params.x.reduce((a, v) => Math.fround(a + Math.fround(v * v)), 0).toExponential(2));
-  }
-  return out;
-}
-
-const GRADS = [
-  { a: [0.3, -1, 0], b: [2, 4] },
-  { a: [-2, 0.5, 1], b: [-0.5, 1e-3] },
-  { a: [0.1, 3, -4], b: [7, -7] },
-];
+import { DTYPES, expectClose, expectRejects, TREE_GRADS } from '../transforms/adaptiveSupport.js';
+import { doctest, expectConverges } from '../helpers/convergence.js';
 
 describe('novograd', () => {
   for (const dt of DTYPES) {
@@ -70,7 +19,7 @@ describe('novograd', () => {
       let params = { a: dt.make([1, -2, 0.5]), b: dt.make([0, 3]) };
       let state = opt.init(params);
       const ref = { a: { nu: 0, mu: [0, 0, 0] }, b: { nu: 0, mu: [0, 0] } };
-      GRADS.forEach((raw, k) => {
+      TREE_GRADS.forEach((raw, k) => {
         const [u, next] = opt.update({ a: dt.make(raw.a), b: dt.make(raw.b) }, state, params);
         for (const leaf of ['a', 'b'] as const) {
           const g = raw[leaf].map(dt.round);
@@ -113,16 +62,13 @@ describe('novograd', () => {
       [{ learningRate: 0.1, weightDecay: Number.NaN }, /^scaleByNovograd: weightDecay must be/],
       [{ learningRate: 0.1, mask: true }, /^novograd: mask must be one of the options/],
     ];
-    for (const [options, message] of cases) {
-      expect(() => novograd(options as unknown as NovogradOptions)).toThrow(HyperparameterError);
-      expect(() => novograd(options as unknown as NovogradOptions)).toThrow(message);
-    }
+    expectRejects(novograd, cases);
   });
 
   it('records optax\'s defaults (eps 1e-6) in its spec and compiles to the reference\'s numbers', () => {
     expect(novograd({ learningRate: 0.01 }).spec).toEqual({ op: 'novograd', learningRate: 0.01, b1: 0.9, b2: 0.25, eps: 1e-6, epsRoot: 0, weightDecay: 0 });
     const params = { a: Float32Array.from([1, -2, 3]), b: Float64Array.from([0.5, 0, -1]) };
-    const grads = GRADS.map((g) => ({ a: Float32Array.from(g.a), b: Float64Array.from([...g.b, 1]) }));
+    const grads = TREE_GRADS.map((g) => ({ a: Float32Array.from(g.a), b: Float64Array.from([...g.b, 1]) }));
     expect(compiledDifference(novograd({ learningRate: 0.05, weightDecay: 0.01 }), params, grads)).toBeUndefined();
   });
 });

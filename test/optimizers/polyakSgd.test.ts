@@ -11,52 +11,21 @@ import { HyperparameterError } from '../../src/errors.js';
 import { type PolyakSgdOptions, polyakSgd } from '../../src/optimizers/polyakSgd.js';
 import { toSpec } from '../../src/spec/spec.js';
 import { loadState, saveState } from '../../src/state/index.js';
-import { applyUpdates } from '../../src/update.js';
 import { copyTree, sameBits } from '../helpers/arbitraries.js';
+import { TARGETS, expectConverges, minimize } from '../helpers/convergence.js';
 
-/** optax's doctest: 5 steps on Σx² from [1, 2, 3]; the objective after each. */
-function doctest(opt: GradientTransformation<unknown>, make: (v: number[]) => Float32Array | Float64Array): number[] {
-  let params = { x: make([1, 2, 3]) };
-  let state = opt.init(params);
+/** optax's doctest: 5 steps on Σx² from [1, 2, 3], the loss handed over; the objective (in float64) after each. */
+function doctest(opt: GradientTransformation<unknown>, dtype: 'float32' | 'float64'): number[] {
   const out: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    const value = Array.from(params.x).reduce((a, v) => a + v * v, 0);
-    const [u, s] = opt.update({ x: params.x.map((v) => 2 * v) }, state, params, { value });
-    params = applyUpdates(params, u);
-    state = s;
-    out.push(Array.from(params.x).reduce((a, v) => a + v * v, 0));
-  }
+  minimize(opt, 'square', 5, { dtype, withValue: true, each: (x) => out.push(TARGETS.square.loss(Array.from(x))) });
   return out;
-}
-
-const TARGETS = {
-  parabola: { start: [-1, 10, 1], end: [1, -1, 1], loss: (x: readonly number[]) => x.reduce((a, v, i) => a + (v - ([1, -1, 1][i] as number)) ** 2, 0), grad: (x: readonly number[]) => x.map((v, i) => 2 * (v - ([1, -1, 1][i] as number))) },
-  rosenbrock: {
-    start: [0, 0],
-    end: [1, 1],
-    loss: ([a = 0, b = 0]: readonly number[]) => (1 - a) ** 2 + 100 * (b - a * a) ** 2,
-    grad: ([a = 0, b = 0]: readonly number[]) => [-2 * (1 - a) - 400 * a * (b - a * a), 200 * (b - a * a)],
-  },
-} as const;
-
-function minimize(opt: GradientTransformation<unknown>, target: keyof typeof TARGETS, steps: number): number[] {
-  const t = TARGETS[target];
-  let params = { x: Float64Array.from(t.start) };
-  let state = opt.init(params);
-  for (let i = 0; i < steps; i++) {
-    const x = Array.from(params.x);
-    const [u, s] = opt.update({ x: Float64Array.from(t.grad(x)) }, state, params, { value: t.loss(x) });
-    params = applyUpdates(params, u);
-    state = s;
-  }
-  return Array.from(params.x);
 }
 
 describe('polyakSgd', () => {
   it("matches optax's doctest: f = 3.5, 0.875, 0.21875, 0.0546875, 0.013671875 (float32 and float64)", () => {
     const expected = [3.5, 0.875, 0.21875, 0.0546875, 0.013671875];
-    expect(doctest(polyakSgd(), (v) => Float32Array.from(v))).toEqual(expected);
-    expect(doctest(polyakSgd(), (v) => Float64Array.from(v))).toEqual(expected);
+    expect(doctest(polyakSgd(), 'float32')).toEqual(expected);
+    expect(doctest(polyakSgd(), 'float64')).toEqual(expected);
   });
 
   it('steps -min((f - f*)/‖g‖², γ_max)·g', () => {
@@ -84,10 +53,8 @@ describe('polyakSgd', () => {
   });
 
   it("converges on optax's parabola and on Rosenbrock (minimum 0 = fMin)", () => {
-    const p = minimize(polyakSgd(), 'parabola', 200);
-    p.forEach((v, i) => expect(Math.abs(v - (TARGETS.parabola.end[i] as number))).toBeLessThan(1e-6));
-    const r = minimize(polyakSgd(), 'rosenbrock', 20000);
-    r.forEach((v, i) => expect(Math.abs(v - (TARGETS.rosenbrock.end[i] as number))).toBeLessThan(3e-2));
+    expectConverges(polyakSgd(), 'parabola', 200, { dtype: 'float64', withValue: true, tolerance: 1e-6 });
+    expectConverges(polyakSgd(), 'rosenbrock', 20000, { dtype: 'float64', withValue: true });
   });
 
   it("below fMin 'sps' steps uphill (a negative gap), 'sps+' stays", () => {

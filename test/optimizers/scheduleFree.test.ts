@@ -15,58 +15,25 @@ import { type ScheduleFreeAdamwOptions, scheduleFreeAdamw, scheduleFreeSgd } fro
 import { toSpec } from '../../src/spec/spec.js';
 import { loadState, saveState } from '../../src/state/snapshot.js';
 import { type ScheduleFreeState, scheduleFree, scheduleFreeEvalParams } from '../../src/transforms/scheduleFree.js';
-import { tensor } from '../../src/tree/leaf.js';
+import { type FloatArray, tensor } from '../../src/tree/leaf.js';
 import { cloneTree } from '../../src/tree/tree.js';
 import { applyUpdates } from '../../src/update.js';
 import { assertCompiledMatches, compiledDifference } from '../combine/compileCheck.js';
-import { DTYPES, GRADS, expectClose } from '../transforms/adaptiveSupport.js';
+import { DTYPES, expectClose, GRADS, mixedDtypeInputs } from '../transforms/adaptiveSupport.js';
+import { type TargetName, doctestObjectives, expectConverges as expectConvergesAt } from '../helpers/convergence.js';
 
 type SfState = ScheduleFreeState<unknown>;
 
+/** The point schedule-free is judged at: its eval params. */
+const evaluate = (state: SfState, params: { x: FloatArray }): FloatArray => scheduleFreeEvalParams(state, params).x;
+
 /** optax's doctest: 5 steps on Σx² from [1, 2, 3] in float32; the objective at the eval params. */
-function doctest(opt: GradientTransformation<SfState>): number[] {
-  let params = { x: Float32Array.from([1, 2, 3]) };
-  let state = opt.init(params);
-  const out: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    const [u, s] = opt.update({ x: params.x.map((v) => 2 * v) }, state, params);
-    params = applyUpdates(params, u);
-    state = s;
-    const e = scheduleFreeEvalParams(state, params).x;
-    out.push(e.reduce((a, v) => Math.fround(a + Math.fround(v * v)), 0));
-  }
-  return out;
-}
+const doctest = (opt: GradientTransformation<SfState>): number[] => doctestObjectives(opt, evaluate);
 
-/** optax's alias_test targets. */
-const TARGETS = {
-  parabola: { start: [-1, 10, 1], end: [1, -1, 1], grad: (x: readonly number[]) => x.map((v, i) => 2 * (v - ([1, -1, 1][i] as number))) },
-  rosenbrock: {
-    start: [0, 0],
-    end: [1, 1],
-    grad: ([a = 0, b = 0]: readonly number[]) => [-2 * (1 - a) - 400 * a * (b - a * a), 200 * (b - a * a)],
-  },
-} as const;
-
-/** Runs `opt` on a target in float32 and returns the eval params. */
-function minimize(opt: GradientTransformation<SfState>, target: keyof typeof TARGETS, steps: number): number[] {
-  const t = TARGETS[target];
-  let params = { x: Float32Array.from(t.start) };
-  let state = opt.init(params);
-  for (let i = 0; i < steps; i++) {
-    const [u, s] = opt.update({ x: Float32Array.from(t.grad(Array.from(params.x))) }, state, params);
-    params = applyUpdates(params, u);
-    state = s;
-  }
-  return Array.from(scheduleFreeEvalParams(state, params).x);
-}
-
-function expectConverges(opt: GradientTransformation<SfState>, target: keyof typeof TARGETS, steps: number): void {
-  const end = TARGETS[target].end;
-  minimize(opt, target, steps).forEach((v, i) => {
-    expect(Math.abs(v - (end[i] as number)), `${target}[${String(i)}] = ${String(v)}`).toBeLessThan(3e-2);
-  });
-}
+/** Asserts that the eval params reach a target within optax's tolerance (3e-2). */
+const expectConverges = (opt: GradientTransformation<SfState>, target: TargetName, steps: number): void => {
+  expectConvergesAt(opt, target, steps, { evaluate });
+};
 
 describe('scheduleFreeSgd / scheduleFreeAdamw', () => {
   it("matches optax's doctest for schedule_free_sgd() on x·x from [1, 2, 3]", () => {
@@ -181,8 +148,7 @@ describe('scheduleFreeSgd / scheduleFreeAdamw', () => {
   });
 
   it('compiles to the reference numbers (fusable: every member is a kernel)', () => {
-    const params = { a: Float32Array.from([1, -2, 3]), b: Float64Array.from([0.5, 0, -1]) };
-    const grads = GRADS.map((g) => ({ a: Float32Array.from(g.slice(0, 3)), b: Float64Array.from(g.slice(3)) }));
+    const { params, grads } = mixedDtypeInputs();
     for (const opt of [scheduleFreeAdamw({ learningRate: 0.05, warmupSteps: 2, weightDecay: 0.01 }), scheduleFreeSgd({ learningRate: 0.1, weightDecay: 0.1 }), scheduleFreeSgd({ learningRate: 0 })]) {
       expect(opt.fusable?.stages.map((s) => s.name).at(-1)).toBe('scheduleFreeAverage');
       expect(compiledDifference(opt as GradientTransformation<unknown>, params, grads)).toBeUndefined();
@@ -225,8 +191,7 @@ describe('scheduleFreeSgd / scheduleFreeAdamw', () => {
   });
 
   it('compiles under injectHyperparams too, and a changed learning rate takes effect', () => {
-    const params = { a: Float32Array.from([1, -2, 3]), b: Float64Array.from([0.5, 0, -1]) };
-    const grads = GRADS.map((g) => ({ a: Float32Array.from(g.slice(0, 3)), b: Float64Array.from(g.slice(3)) }));
+    const { params, grads } = mixedDtypeInputs();
     const opt = injectHyperparams(scheduleFreeAdamw)({ learningRate: 0.05, weightDecay: 0.01 });
     expect(compiledDifference(opt as GradientTransformation<unknown>, params, grads)).toBeUndefined();
     const state = opt.init(params);

@@ -6,24 +6,16 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { GradientTransformation } from '../../src/base.js';
 import { compile, wasmSimdAvailable } from '../../src/compile/index.js';
 import { HyperparameterError, MissingParamsError, StateMismatchError } from '../../src/errors.js';
 import { adafactor } from '../../src/optimizers/adafactor.js';
-import { loadState, saveState } from '../../src/state/index.js';
 import { factoredDims, scaleByFactoredRms, scaleByParamBlockRms } from '../../src/transforms/adafactor.js';
-import type { FloatArray, Tensor } from '../../src/tree/leaf.js';
+import type { Tensor } from '../../src/tree/leaf.js';
 import type { Tree } from '../../src/tree/tree.js';
-import { applyUpdates } from '../../src/update.js';
 import { compiledDifference } from '../combine/compileCheck.js';
-import { copyLeaves, firstDifference } from '../compile/trees.js';
+import { doctest, expectConverges } from '../helpers/convergence.js';
+import { arr, close, expectPureUpdate, expectSnapshotResumes, expectSpecRebuilds, expectWasmNearReference, mixedGrads, mixedParams, t64 } from './adaptiveSupport.js';
 
-const t64 = (shape: number[], values: number[]): Tensor<Float64Array> => ({ shape, data: Float64Array.from(values) });
-const arr = (x: unknown): number[] => Array.from((x as { data?: FloatArray }).data ?? (x as FloatArray));
-const close = (got: readonly number[], want: readonly number[], rel = 1e-12): void => {
-  expect(got.length).toBe(want.length);
-  got.forEach((v, i) => expect(Math.abs(v - (want[i] as number))).toBeLessThanOrEqual(rel * Math.max(1, Math.abs(want[i] as number))));
-};
 
 describe('factoredDims (which leaves factor, over which axes)', () => {
   it('the two largest dims, both at least the minimum; otherwise none', () => {
@@ -134,41 +126,14 @@ describe('scaleByParamBlockRms', () => {
 // the optimizer
 // ---------------------------------------------------------------------------------------------
 
-const TARGETS = {
-  parabola: { start: [-1, 10, 1], grad: (x: readonly number[]) => x.map((v, i) => 2 * (v - ([1, -1, 1][i] as number))) },
-  rosenbrock: { start: [0, 0], grad: ([a = 0, b = 0]: readonly number[]) => [-2 * (1 - a) - 400 * a * (b - a * a), 200 * (b - a * a)] },
-} as const;
-
-function minimize(opt: GradientTransformation<unknown>, target: keyof typeof TARGETS, steps: number): number[] {
-  const t = TARGETS[target];
-  let params = { x: Float32Array.from(t.start) };
-  let state = opt.init(params);
-  for (let i = 0; i < steps; i++) {
-    const [u, s] = opt.update({ x: Float32Array.from(t.grad(Array.from(params.x))) }, state, params);
-    params = applyUpdates(params, u);
-    state = s;
-  }
-  return Array.from(params.x);
-}
-
 describe('adafactor', () => {
   it("optax's doctest: 5 steps on Σx² from [1, 2, 3] at learning rate 0.003", () => {
-    const opt = adafactor({ learningRate: 0.003 });
-    let params = { x: Float32Array.from([1, 2, 3]) };
-    let state = opt.init(params);
-    const out: string[] = [];
-    for (let i = 0; i < 5; i++) {
-      const [u, s] = opt.update({ x: params.x.map((v) => 2 * v) }, state, params);
-      params = applyUpdates(params, u);
-      state = s;
-      out.push(params.x.reduce((a, v) => Math.fround(a + Math.fround(v * v)), 0).toExponential(2));
-    }
-    expect(out).toEqual(['1.39e+1', '1.38e+1', '1.38e+1', '1.37e+1', '1.36e+1']);
+    expect(doctest(adafactor({ learningRate: 0.003 }))).toEqual(['1.39e+1', '1.38e+1', '1.38e+1', '1.37e+1', '1.36e+1']);
   });
 
   it('converges on a parabola and on Rosenbrock', () => {
-    minimize(adafactor({ learningRate: 0.01 }), 'parabola', 5000).forEach((v, i) => expect(Math.abs(v - ([1, -1, 1][i] as number))).toBeLessThan(1e-2));
-    minimize(adafactor({ learningRate: 0.01 }), 'rosenbrock', 10000).forEach((v) => expect(Math.abs(v - 1)).toBeLessThan(3e-2));
+    expectConverges(adafactor({ learningRate: 0.01 }), 'parabola', 5000, { tolerance: 1e-2 });
+    expectConverges(adafactor({ learningRate: 0.01 }), 'rosenbrock', 10000);
   });
 
   it('the chain follows the options (clipping, lr, parameter scale, momentum, decay, sign)', () => {
@@ -192,13 +157,10 @@ describe('adafactor', () => {
     const opt = adafactor({ learningRate: 0.1, minDimSizeToFactor: 2, momentum: 0.5 });
     const p = { w: t64([2, 2], [1, 2, 3, 4]), b: Float64Array.from([1]) };
     const g = { w: t64([2, 2], [0.5, -1, 2, 0.25]), b: Float64Array.from([3]) };
-    const s0 = opt.init(p);
-    const before = structuredClone({ p, g, s0 });
-    const [u1, s1] = opt.update(g, s0, p);
-    const [u2, s2] = opt.update(g, s0, p);
-    expect(firstDifference({ p, g, s0 }, before)).toBeUndefined();
-    expect(firstDifference(u1, u2)).toBeUndefined();
-    expect(firstDifference(s1, s2)).toBeUndefined();
+    const {
+      s0,
+      result: [u1, s1],
+    } = expectPureUpdate(opt, p, g);
     expect(u1.w.data).not.toBe(g.w.data);
     expect((s1[0] as { vRow: { w: Tensor } }).vRow.w.data).not.toBe((s0[0] as { vRow: { w: Tensor } }).vRow.w.data);
   });
@@ -240,23 +202,15 @@ describe('adafactor', () => {
 
   it('its spec rebuilds it: the constructor given the spec’s options records the same spec', () => {
     const cases = [{}, { learningRate: 0.1, clippingThreshold: null, momentum: 0.9, weightDecayRate: 0.01, weightDecayMask: { w: true } }, { factored: false, decayOffset: 3, multiplyByParameterScale: false }] as const;
-    for (const o of cases) {
-      const { op, ...options } = adafactor(o).spec as { op: string };
-      expect(op).toBe('adafactor');
-      expect(adafactor(options as never).spec).toEqual(adafactor(o).spec);
-    }
-    const { op, ...rms } = scaleByFactoredRms({ decayRate: 0.5 }).spec as { op: string };
-    expect(scaleByFactoredRms(rms as never).spec).toEqual({ op, ...rms });
+    for (const o of cases) expectSpecRebuilds(adafactor, o, 'adafactor');
+    expectSpecRebuilds(scaleByFactoredRms, { decayRate: 0.5 });
   });
 
   it('its state survives a snapshot (saveState → loadState) and resumes the same', () => {
     const opt = adafactor({ learningRate: 0.1, minDimSizeToFactor: 2 });
     const p = { w: t64([2, 3], [1, 2, 3, 4, 5, 6]) };
     const g = { w: t64([2, 3], [1, -1, 2, -2, 3, -3]) };
-    const [, s1] = opt.update(g, opt.init(p), p);
-    const loaded = loadState(JSON.parse(JSON.stringify(saveState(s1))), opt, p);
-    expect(firstDifference(loaded, s1)).toBeUndefined();
-    expect(firstDifference(opt.update(g, loaded, p), opt.update(g, s1, p))).toBeUndefined();
+    expectSnapshotResumes(opt, p, g);
   });
 });
 
@@ -265,16 +219,8 @@ describe('adafactor', () => {
 // ---------------------------------------------------------------------------------------------
 
 describe('compile(adafactor(...)): host factored estimate + fused rest == reference', () => {
-  const params = (): Tree => ({
-    w: { shape: [3, 4], data: Float32Array.from({ length: 12 }, (_, i) => Math.sin(i + 1)) },
-    k: { shape: [2, 2, 3], data: Float64Array.from({ length: 12 }, (_, i) => Math.cos(i)) },
-    b: Float32Array.from([0.5, -0.25, 0]),
-  });
-  const grads = (k: number): Tree => ({
-    w: { shape: [3, 4], data: Float32Array.from({ length: 12 }, (_, i) => Math.sin(k * 13 + i * 3)) },
-    k: { shape: [2, 2, 3], data: Float64Array.from({ length: 12 }, (_, i) => Math.cos(k * 7 + i * 5)) },
-    b: Float32Array.from([k, -1, 0.125]),
-  });
+  const params = mixedParams;
+  const grads = (k: number): Tree => mixedGrads(k, 0.125);
 
   it('segments: the factored estimate on the host, the rest fused in one segment', () => {
     const c = compile(adafactor({ learningRate: 0.1, minDimSizeToFactor: 2 }), params());
@@ -311,18 +257,6 @@ describe('compile(adafactor(...)): host factored estimate + fused rest == refere
   });
 
   it.runIf(wasmSimdAvailable())('wasm within a tolerance of the reference', () => {
-    const opt = adafactor({ learningRate: 0.1, minDimSizeToFactor: 2 });
-    const c = compile(opt, params(), { backend: 'wasm' });
-    let rp = params();
-    let rs = opt.init(rp);
-    for (let k = 0; k < 3; k++) {
-      const [u, s] = opt.update(grads(k), rs, rp);
-      rp = applyUpdates(rp, u);
-      rs = s;
-      copyLeaves(c.grads, grads(k));
-      c.step();
-    }
-    const flat = (t: unknown): number[] => [arr((t as { w: unknown }).w), arr((t as { k: unknown }).k), arr((t as { b: unknown }).b)].flat();
-    close(flat(c.params), flat(rp), 1e-5);
+    expectWasmNearReference(adafactor({ learningRate: 0.1, minDimSizeToFactor: 2 }), params, grads, 1e-5);
   });
 });

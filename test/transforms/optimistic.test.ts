@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { HyperparameterError } from '../../src/errors.js';
 import { type ScaleByOptimisticGradientOptions, scaleByOptimisticGradient } from '../../src/transforms/optimistic.js';
 import { compiledDifference } from '../combine/compileCheck.js';
-import { DTYPES, type DtypeCase, GRADS, expectClose, leafW, runSteps } from './adaptiveSupport.js';
+import { type DtypeCase, DTYPES, expectClose, GRADS, leafW, mixedDtypeInputs, runSteps } from './adaptiveSupport.js';
 
 function refOptimistic(alpha: number, beta: number, grads: readonly (readonly number[])[], dt: DtypeCase): number[][] {
   let prev: number[] | undefined;
@@ -68,8 +68,7 @@ describe('scaleByOptimisticGradient', () => {
   });
 
   it('compiles to the same numbers as the reference', () => {
-    const params = { a: Float32Array.from([1, -2, 3]), b: Float64Array.from([0.5, 0, -1]) };
-    const grads = GRADS.map((g) => ({ a: Float32Array.from(g.slice(0, 3)), b: Float64Array.from(g.slice(3)) }));
+    const { params, grads } = mixedDtypeInputs();
     expect(compiledDifference(scaleByOptimisticGradient({ alpha: 0.7, beta: 0.1 }), params, grads)).toBeUndefined();
   });
 });

@@ -4,24 +4,16 @@
  * validation, snapshots, and compiled (host + fused learning rate) == reference.
  */
 import { describe, expect, it } from 'vitest';
-import type { GradientTransformation } from '../../src/base.js';
 import { compile, wasmSimdAvailable } from '../../src/compile/index.js';
 import { HyperparameterError, StateMismatchError } from '../../src/errors.js';
 import { sm3 } from '../../src/optimizers/sm3.js';
-import { loadState, saveState } from '../../src/state/index.js';
 import { scaleBySm3 } from '../../src/transforms/sm3.js';
 import type { FloatArray, Tensor } from '../../src/tree/leaf.js';
 import type { Tree } from '../../src/tree/tree.js';
-import { applyUpdates } from '../../src/update.js';
 import { compiledDifference } from '../combine/compileCheck.js';
-import { copyLeaves, firstDifference } from '../compile/trees.js';
+import { doctest, expectConverges } from '../helpers/convergence.js';
+import { arr, close, expectPureUpdate, expectSnapshotResumes, expectSpecRebuilds, expectWasmNearReference, mixedGrads, mixedParams, t64 } from './adaptiveSupport.js';
 
-const t64 = (shape: number[], values: number[]): Tensor<Float64Array> => ({ shape, data: Float64Array.from(values) });
-const arr = (x: unknown): number[] => Array.from((x as { data?: FloatArray }).data ?? (x as FloatArray));
-const close = (got: readonly number[], want: readonly number[], rel = 1e-12): void => {
-  expect(got.length).toBe(want.length);
-  got.forEach((v, i) => expect(Math.abs(v - (want[i] as number))).toBeLessThanOrEqual(rel * Math.max(1, Math.abs(want[i] as number))));
-};
 const mu = (s: unknown, key: string): number[][] => ((s as { mu: Record<string, FloatArray[]> }).mu[key] as FloatArray[]).map((v) => Array.from(v));
 
 describe('scaleBySm3: values', () => {
@@ -115,53 +107,21 @@ describe('scaleBySm3: values', () => {
   });
 });
 
-const TARGETS = {
-  parabola: { start: [-1, 10, 1], grad: (x: readonly number[]) => x.map((v, i) => 2 * (v - ([1, -1, 1][i] as number))) },
-  rosenbrock: { start: [0, 0], grad: ([a = 0, b = 0]: readonly number[]) => [-2 * (1 - a) - 400 * a * (b - a * a), 200 * (b - a * a)] },
-} as const;
-
-function minimize(opt: GradientTransformation<unknown>, target: keyof typeof TARGETS, steps: number): number[] {
-  const t = TARGETS[target];
-  let params = { x: Float32Array.from(t.start) };
-  let state = opt.init(params);
-  for (let i = 0; i < steps; i++) {
-    const [u, s] = opt.update({ x: Float32Array.from(t.grad(Array.from(params.x))) }, state, params);
-    params = applyUpdates(params, u);
-    state = s;
-  }
-  return Array.from(params.x);
-}
-
 describe('sm3', () => {
   it("optax's doctest: 5 steps on Σx² from [1, 2, 3] at learning rate 0.003", () => {
-    const opt = sm3({ learningRate: 0.003 });
-    let params = { x: Float32Array.from([1, 2, 3]) };
-    let state = opt.init(params);
-    const out: string[] = [];
-    for (let i = 0; i < 5; i++) {
-      const [u, s] = opt.update({ x: params.x.map((v) => 2 * v) }, state, params);
-      params = applyUpdates(params, u);
-      state = s;
-      out.push(params.x.reduce((a, v) => Math.fround(a + Math.fround(v * v)), 0).toExponential(2));
-    }
-    expect(out).toEqual(['1.40e+1', '1.40e+1', '1.40e+1', '1.40e+1', '1.40e+1']);
+    expect(doctest(sm3({ learningRate: 0.003 }))).toEqual(['1.40e+1', '1.40e+1', '1.40e+1', '1.40e+1', '1.40e+1']);
   });
 
   it('converges on a parabola and on Rosenbrock', () => {
-    minimize(sm3({ learningRate: 1 }), 'parabola', 3000).forEach((v, i) => expect(Math.abs(v - ([1, -1, 1][i] as number))).toBeLessThan(1e-2));
-    minimize(sm3({ learningRate: 0.1 }), 'rosenbrock', 10000).forEach((v) => expect(Math.abs(v - 1)).toBeLessThan(3e-2));
+    expectConverges(sm3({ learningRate: 1 }), 'parabola', 3000, { tolerance: 1e-2 });
+    expectConverges(sm3({ learningRate: 0.1 }), 'rosenbrock', 10000);
   });
 
   it('is pure: inputs untouched, the old state still usable', () => {
     const opt = sm3({ learningRate: 0.1 });
     const p = { w: t64([2, 2], [1, 2, 3, 4]) };
     const g = { w: t64([2, 2], [0.5, -1, 2, 0.25]) };
-    const s0 = opt.init(p);
-    const before = structuredClone({ p, g, s0 });
-    const r1 = opt.update(g, s0, p);
-    const r2 = opt.update(g, s0, p);
-    expect(firstDifference({ p, g, s0 }, before)).toBeUndefined();
-    expect(firstDifference(r1, r2)).toBeUndefined();
+    const { result: r1 } = expectPureUpdate(opt, p, g);
     expect((r1[1][0].nu as { w: Tensor }).w.data).not.toBe(r1[0].w.data);
   });
 
@@ -184,35 +144,21 @@ describe('sm3', () => {
   });
 
   it('its spec rebuilds it', () => {
-    const { op, ...options } = sm3({ learningRate: 0.2, momentum: 0.5 }).spec as { op: string };
-    expect(op).toBe('sm3');
-    expect(sm3(options as never).spec).toEqual(sm3({ learningRate: 0.2, momentum: 0.5 }).spec);
-    const { op: op2, ...o2 } = scaleBySm3({ b2: 0.9 }).spec as { op: string };
-    expect(scaleBySm3(o2 as never).spec).toEqual({ op: op2, ...o2 });
+    expectSpecRebuilds(sm3, { learningRate: 0.2, momentum: 0.5 }, 'sm3');
+    expectSpecRebuilds(scaleBySm3, { b2: 0.9 });
   });
 
   it('its state survives a snapshot and resumes the same', () => {
     const opt = sm3({ learningRate: 0.1 });
     const p = { w: t64([2, 3], [1, 2, 3, 4, 5, 6]), s: t64([], [1]) };
     const g = { w: t64([2, 3], [1, -1, 2, -2, 3, -3]), s: t64([], [0.5]) };
-    const [, s1] = opt.update(g, opt.init(p), p);
-    const loaded = loadState(JSON.parse(JSON.stringify(saveState(s1))), opt, p);
-    expect(firstDifference(loaded, s1)).toBeUndefined();
-    expect(firstDifference(opt.update(g, loaded, p), opt.update(g, s1, p))).toBeUndefined();
+    expectSnapshotResumes(opt, p, g);
   });
 });
 
 describe('compile(sm3(...)) == reference', () => {
-  const params = (): Tree => ({
-    w: { shape: [3, 4], data: Float32Array.from({ length: 12 }, (_, i) => Math.sin(i + 1)) },
-    k: { shape: [2, 2, 3], data: Float64Array.from({ length: 12 }, (_, i) => Math.cos(i)) },
-    b: Float32Array.from([0.5, -0.25, 0]),
-  });
-  const grads = (k: number): Tree => ({
-    w: { shape: [3, 4], data: Float32Array.from({ length: 12 }, (_, i) => Math.sin(k * 13 + i * 3)) },
-    k: { shape: [2, 2, 3], data: Float64Array.from({ length: 12 }, (_, i) => Math.cos(k * 7 + i * 5)) },
-    b: Float32Array.from([k, -1, 0]),
-  });
+  const params = mixedParams;
+  const grads = (k: number): Tree => mixedGrads(k, 0);
 
   it('the scaling on the host, the learning rate fused; bit for bit on js and closure', () => {
     const opt = sm3({ learningRate: 0.05 });
@@ -221,18 +167,6 @@ describe('compile(sm3(...)) == reference', () => {
   });
 
   it.runIf(wasmSimdAvailable())('wasm within a tolerance of the reference', () => {
-    const opt = sm3({ learningRate: 0.05 });
-    const c = compile(opt, params(), { backend: 'wasm' });
-    let rp = params();
-    let rs = opt.init(rp);
-    for (let k = 0; k < 3; k++) {
-      const [u, s] = opt.update(grads(k), rs, rp);
-      rp = applyUpdates(rp, u);
-      rs = s;
-      copyLeaves(c.grads, grads(k));
-      c.step();
-    }
-    const flat = (t: unknown): number[] => [arr((t as { w: unknown }).w), arr((t as { k: unknown }).k), arr((t as { b: unknown }).b)].flat();
-    close(flat(c.params), flat(rp), 1e-6);
+    expectWasmNearReference(sm3({ learningRate: 0.05 }), params, grads, 1e-6);
   });
 });
