@@ -169,17 +169,22 @@ function radamThreshold(owner: string, value: unknown): number {
 // ---------------------------------------------------------------------------------------------
 
 /** The shared per-step scalars of the first two moments and their bias corrections. */
-function momentScalars(b1: number, b2: number, t: number): Record<string, number> {
+function momentScalars(b1: number, b2: number, t: number, eps: number, epsRoot: number): Record<string, number> {
+  const b1t = b1 ** t;
+  // One object literal of a fixed shape (no spread): this runs once per step of every compiled
+  // Adam, and a spread into a fresh object was most of a small step's time and garbage.
   return {
     b1,
     b2,
     oneMinusB1: 1 - b1,
     oneMinusB2: 1 - b2,
-    rbc1: 1 / (1 - b1 ** t),
+    rbc1: 1 / (1 - b1t),
     rbc2: 1 / (1 - b2 ** t),
     // Dozat's Nesterov m̂ = β₁μ_t/(1 - β₁ᵗ⁺¹) + (1 - β₁)g/(1 - β₁ᵗ)
     nb1: b1 / (1 - b1 ** (t + 1)),
-    ng: (1 - b1) / (1 - b1 ** t),
+    ng: (1 - b1) / (1 - b1t),
+    eps,
+    epsRoot,
   };
 }
 
@@ -221,7 +226,7 @@ export function scaleByAdam(options: ScaleByAdamOptions = {}): GradientTransform
     name: 'scaleByAdam',
     options: o,
     slots: { mu: 0, nu: 0 },
-    scalars: ({ count }) => ({ ...momentScalars(o.b1, o.b2, count + 1), eps: o.eps, epsRoot: o.epsRoot }),
+    scalars: ({ count }) => momentScalars(o.b1, o.b2, count + 1, o.eps, o.epsRoot),
     body: (s) => {
       const muNew = firstMoment(s.mu);
       const nuNew = secondMoment(s.nu);
@@ -267,7 +272,7 @@ export function scaleByAmsgrad(options: ScaleByAmsgradOptions = {}): GradientTra
     name: owner,
     options: o,
     slots: { mu: 0, nu: 0, nuMax: 0 },
-    scalars: ({ count }) => ({ ...momentScalars(o.b1, o.b2, count + 1), eps: o.eps, epsRoot: o.epsRoot }),
+    scalars: ({ count }) => momentScalars(o.b1, o.b2, count + 1, o.eps, o.epsRoot),
     body: (s) => {
       const muNew = firstMoment(s.mu);
       const nuNew = secondMoment(s.nu);
@@ -313,7 +318,7 @@ export function scaleByAdamax(options: ScaleByAdamaxOptions = {}): GradientTrans
     name: owner,
     options: o,
     slots: { mu: 0, nu: 0 },
-    scalars: ({ count }) => ({ ...momentScalars(o.b1, o.b2, count + 1), eps: o.eps }),
+    scalars: ({ count }) => momentScalars(o.b1, o.b2, count + 1, o.eps, 0),
     body: (s) => {
       const muNew = firstMoment(s.mu);
       const nuNew = max(add(abs(g), scalar('eps')), mul(scalar('b2'), s.nu));
@@ -379,9 +384,7 @@ export function scaleByRadam(options: ScaleByRadamOptions = {}): GradientTransfo
       const rectify = o.strictThreshold ? rhoT > o.threshold : rhoT >= o.threshold;
       const r = rectify ? Math.sqrt(((rhoT - 4) * (rhoT - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * rhoT)) : 0;
       return {
-        ...momentScalars(o.b1, o.b2, t),
-        eps: o.eps,
-        epsRoot: o.epsRoot,
+        ...momentScalars(o.b1, o.b2, t, o.eps, o.epsRoot),
         rectify: rectify ? 1 : 0,
         rCoef: o.epsOnUncorrectedRoot ? r * Math.sqrt(bc2) : r,
       };

@@ -66,19 +66,28 @@ describe('no allocation per in-place step', () => {
       for (let i = 0; i < l.data.length; i++) l.data[i] = ((i + j) % 5) - 2;
     });
     for (let i = 0; i < 20_000; i++) c.step();
-    gc();
-    let gcRuns = 0;
-    const obs = new PerformanceObserver((list) => {
-      gcRuns += list.getEntries().length;
-    });
-    obs.observe({ entryTypes: ['gc'] });
-    const before = process.memoryUsage().heapUsed;
-    for (let i = 0; i < 500_000; i++) c.step();
-    const after = process.memoryUsage().heapUsed;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    obs.disconnect();
-    expect(gcRuns).toBeLessThanOrEqual(1);
-    expect(after - before).toBeLessThan(1024 * 1024);
+    // One allocation per step would be 6 MB and scavenges in every attempt; up to three
+    // attempts, because a busy machine (the runner's own messages) can add one collection to a
+    // single window.
+    const attempts: { gcRuns: number; grown: number }[] = [];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      gc();
+      let gcRuns = 0;
+      const obs = new PerformanceObserver((list) => {
+        gcRuns += list.getEntries().length;
+      });
+      obs.observe({ entryTypes: ['gc'] });
+      const before = process.memoryUsage().heapUsed;
+      for (let i = 0; i < 500_000; i++) c.step();
+      const after = process.memoryUsage().heapUsed;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      obs.disconnect();
+      attempts.push({ gcRuns, grown: after - before });
+      if (gcRuns <= 1 && after - before < 1024 * 1024) break;
+    }
+    const last = attempts[attempts.length - 1];
+    expect(last?.gcRuns, JSON.stringify(attempts)).toBeLessThanOrEqual(1);
+    expect(last?.grown, JSON.stringify(attempts)).toBeLessThan(1024 * 1024);
   });
 
   it('a real chain (clip + adamw + warmupCosineDecay): heap growth over 1e5 steps stays bounded', () => {
