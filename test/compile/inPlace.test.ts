@@ -2,11 +2,7 @@
  * The in-place step: allocates nothing per step, and a step that throws leaves params and state
  * bit-identical.
  */
-import { PerformanceObserver } from 'node:perf_hooks';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import type { GradientTransformation } from '../../src/base.js';
 import { chain } from '../../src/combine/chain.js';
 import { type Backend, CompileError, compile } from '../../src/compile/index.js';
 import { HyperparameterError } from '../../src/errors.js';
@@ -18,10 +14,8 @@ import { scaleByAdam } from '../../src/transforms/adam.js';
 import { clipByGlobalNorm } from '../../src/transforms/clipping.js';
 import { trace } from '../../src/transforms/momentum.js';
 import { type Tree, flatten } from '../../src/tree/tree.js';
+import { expectNoAllocation, heapGrowth, integerGrads, noAllocChain } from './heap.js';
 import { copyLeaves, fillValues, firstDifference, gradsLike } from './trees.js';
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
 
 const BACKENDS: readonly Backend[] = ['js', 'closure'];
 
@@ -33,106 +27,26 @@ const params = (): Tree => {
   return { w: { shape: [4, 6], data: w }, b, deep: [new Float32Array(3)] };
 };
 
-/*
- * Stages whose scalars() allocate nothing: one record, made once, holding small integers (a
- * double in a record is boxed whenever generic code reads it, which would be the stage's
- * allocation, not the compiler's).
- */
-
-/** Momentum with integer scalars. */
-function noAllocMomentum(): GradientTransformation<unknown> {
-  const record = { decay: 0, lr: -1 };
-  return defineTransform<'m'>({
-    name: 'noAllocMomentum',
-    options: {},
-    slots: { m: 0 },
-    scalars: () => record,
-    body: (s) => {
-      const m = d.add(d.mul(d.scalar('decay'), s.m), d.g);
-      return { update: d.mul(m, d.scalar('lr')), next: { m } };
-    },
-  });
-}
-
-/** A global-norm gate (a reduce pass): passes the updates while Σg² stays below a bound. */
-function noAllocClip(): GradientTransformation<unknown> {
-  const record = { coef: 1 };
-  return defineTransform({
-    name: 'noAllocClip',
-    options: {},
-    reductions: [{ name: 'ss', kind: 'sumSquares', of: d.g, scope: 'global' }],
-    scalars: ({ reductions }) => {
-      record.coef = (reductions.ss ?? 0) < 1e6 ? 1 : 0;
-      return record;
-    },
-    body: () => ({ update: d.mul(d.g, d.scalar('coef')), next: {} }),
-  });
-}
-
-/** Integer gradients (so Σg² is an integer too). */
-function integerGrads(tree: Tree): void {
-  flatten(tree).leaves.forEach((l, j) => {
-    for (let i = 0; i < l.data.length; i++) l.data[i] = ((i + j) % 5) - 2;
-  });
-}
-
 describe('no allocation per step', () => {
   it('js: 5e5 steps (a reduce pass and a store pass each) allocate nothing: heap flat', async () => {
-    {
-      const c = compile(chain(noAllocClip(), noAllocMomentum()), params(), { backend: 'js' });
-      expect(c.passCount).toBe(2);
-      integerGrads(c.grads);
-      for (let i = 0; i < 20_000; i++) c.step(); // warm up: optimized code, feedback settled
-      // The smallest heap object is 12 bytes: one per step would be 6 MB over 5e5 steps, and
-      // force scavenges, in every attempt. What remains (tens of KB: the optimizing compiler's
-      // bookkeeping) does not grow with the number of steps. Up to three attempts, because a
-      // busy machine (the test runner's own messages, a late recompilation) can add one
-      // collection to a single window.
-      const attempts: { gcRuns: number; grown: number }[] = [];
-      for (let attempt = 0; attempt < 3; attempt++) {
-        gc();
-        let gcRuns = 0;
-        const obs = new PerformanceObserver((list) => {
-          gcRuns += list.getEntries().length;
-        });
-        obs.observe({ entryTypes: ['gc'] });
-        const before = process.memoryUsage().heapUsed;
-        for (let i = 0; i < 500_000; i++) c.step();
-        const after = process.memoryUsage().heapUsed;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        obs.disconnect();
-        attempts.push({ gcRuns, grown: after - before });
-        if (gcRuns <= 1 && after - before < 1024 * 1024) break;
-      }
-      const best = attempts[attempts.length - 1];
-      expect(best?.gcRuns, JSON.stringify(attempts)).toBeLessThanOrEqual(1);
-      expect(best?.grown, JSON.stringify(attempts)).toBeLessThan(1024 * 1024);
-    }
+    const c = compile(noAllocChain(), params(), { backend: 'js' });
+    expect(c.passCount).toBe(2);
+    integerGrads(c.grads);
+    await expectNoAllocation(() => c.step());
   });
 
   it('closure: heap growth over 1e5 steps stays bounded (its boxed temporaries die young)', () => {
-    const c = compile(chain(noAllocClip(), noAllocMomentum()), params(), { backend: 'closure' });
+    const c = compile(noAllocChain(), params(), { backend: 'closure' });
     integerGrads(c.grads);
-    for (let i = 0; i < 5_000; i++) c.step();
-    gc();
-    const before = process.memoryUsage().heapUsed;
-    for (let i = 0; i < 100_000; i++) c.step();
-    gc();
-    expect(process.memoryUsage().heapUsed - before).toBeLessThan(512 * 1024);
+    expect(heapGrowth(() => c.step(), 5_000, 100_000)).toBeLessThan(512 * 1024);
   });
 
   it('a real chain (clip + adamw + warmupCosineDecay): heap growth over 1e5 steps stays bounded', () => {
     const lr = warmupCosineDecay({ initValue: 0, peakValue: 1e-3, warmupSteps: 10, decaySteps: 1000, endValue: 1e-5 });
     const c = compile(chain(clipByGlobalNorm(1), adamw({ learningRate: lr })), params());
     copyLeaves(c.grads, gradsLike(c.grads, 5, false));
-    for (let i = 0; i < 10_000; i++) c.step();
-    gc();
-    const before = process.memoryUsage().heapUsed;
-    for (let i = 0; i < 100_000; i++) c.step();
-    gc();
-    const after = process.memoryUsage().heapUsed;
     // The stages' scalars() return a small record per step; it is garbage at once.
-    expect(after - before).toBeLessThan(512 * 1024);
+    expect(heapGrowth(() => c.step(), 10_000, 100_000)).toBeLessThan(512 * 1024);
   });
 });
 

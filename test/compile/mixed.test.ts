@@ -22,7 +22,8 @@ import type { FloatArray } from '../../src/tree/leaf.js';
 import { type Tree, flatten, mapTree, zipTrees } from '../../src/tree/tree.js';
 import { applyUpdates } from '../../src/update.js';
 import { type Built, REGISTRY } from './registry.js';
-import { type TreeRecipe, buildTree, copyLeaves, fillValues, firstDifference, gradsLike, treeArb } from './trees.js';
+import { type Same, type TrajectoryCase, expectSameTrajectories } from './trajectory.js';
+import { copyLeaves, firstDifference, gradsLike, treeArb } from './trees.js';
 
 type AnyTx = GradientTransformation<unknown>;
 
@@ -95,59 +96,9 @@ const mixedArb: fc.Arbitrary<Built> = fc
 // compiled == reference
 // ---------------------------------------------------------------------------------------------
 
-interface Case {
-  readonly built: Built;
-  readonly tree: TreeRecipe;
-  readonly steps: number;
-  readonly specials: boolean;
-}
+const caseArb = (specials: fc.Arbitrary<boolean>): fc.Arbitrary<TrajectoryCase> => fc.record({ built: mixedArb, tree: treeArb(6), steps: fc.integer({ min: 1, max: 3 }), specials });
 
-function compare(c: Case, backends: readonly Backend[], same: (a: unknown, b: unknown, path: string) => string | undefined): string | undefined {
-  const params0 = buildTree(c.tree, (data, i) => {
-    fillValues(data, c.tree.leaves[i]?.seed ?? 1, false);
-  });
-  const tx = c.built.tx;
-  let refParams = params0;
-  let refState = tx.init(params0);
-  const pure = backends.map((backend) => ({ backend, compiled: compile(tx, params0, { backend }), params: params0, state: tx.init(params0) }));
-  const inPlace = backends.map((backend) => ({ backend, compiled: compile(tx, params0, { backend }) }));
-  for (const p of pure) if (!p.compiled.segments.some((s) => s.kind === 'host')) return `${p.backend}: no host segment`;
-  for (let step = 0; step < c.steps; step++) {
-    const grads = gradsLike(params0, 1 + step * 31 + (c.tree.shapeSeed % 1000), c.specials);
-    const [refUpdates, nextRefState] = tx.update(grads, refState, refParams);
-    const nextRefParams = applyUpdates(refParams, refUpdates);
-    for (const p of pure) {
-      const [u, s] = p.compiled.update(grads, p.state, p.params);
-      const du = same(u, refUpdates, 'updates');
-      if (du !== undefined) return `step ${String(step)}, pure ${p.backend}: ${du}`;
-      const ds = same(s, nextRefState, 'state');
-      if (ds !== undefined) return `step ${String(step)}, pure ${p.backend}: ${ds}`;
-      p.params = applyUpdates(p.params, u);
-      p.state = s;
-    }
-    for (const p of inPlace) {
-      copyLeaves(p.compiled.grads as Tree, grads);
-      p.compiled.step();
-      const dp = same(p.compiled.params, nextRefParams, 'params');
-      if (dp !== undefined) return `step ${String(step)}, in place ${p.backend}: ${dp}`;
-      const ds = same(p.compiled.state, nextRefState, 'state');
-      if (ds !== undefined) return `step ${String(step)}, in place ${p.backend}: ${ds}`;
-    }
-    refParams = nextRefParams;
-    refState = nextRefState;
-  }
-  return undefined;
-}
-
-const caseArb = (specials: fc.Arbitrary<boolean>): fc.Arbitrary<Case> => fc.record({ built: mixedArb, tree: treeArb(6), steps: fc.integer({ min: 1, max: 3 }), specials });
-
-const check =
-  (backends: readonly Backend[], same: (a: unknown, b: unknown, path: string) => string | undefined) =>
-  (c: Case): boolean => {
-    const diff = compare(c, backends, same);
-    if (diff !== undefined) throw new Error(`compiled != reference: ${diff}\nchain: ${JSON.stringify(c.built.spec)}\ntree: ${JSON.stringify(c.tree)}\nsteps: ${String(c.steps)}`);
-    return true;
-  };
+const check = (backends: readonly Backend[], same: Same) => expectSameTrajectories({ backends, same, requireHost: true });
 
 /** Numbers within a relative tolerance (NaN with NaN, infinities equal). */
 function close(a: unknown, b: unknown, path: string): string | undefined {
