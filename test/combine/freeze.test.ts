@@ -21,6 +21,27 @@ import { seededMask } from '../compile/registry.js';
 const f64 = (...xs: number[]): Float64Array => Float64Array.from(xs);
 const f32 = (...xs: number[]): Float32Array => Float32Array.from(xs);
 
+/**
+ * Three steps of `tx` on { encoder, head } (encoder frozen) beside `ref` on the head alone, on
+ * the same gradients (seeds from `seed`): the final params, state and reference head.
+ */
+function trainBesideHeadOnly<S>(tx: GradientTransformation<S>, ref: GradientTransformation<unknown>, seed: number) {
+  let params = { encoder: { w: f32(1, 2), b: f32(3) }, head: f32(4, 5) };
+  let state = tx.init(params);
+  let head = { h: params.head };
+  let refState = ref.init(head);
+  for (let k = 0; k < 3; k++) {
+    const g = gradsLike(params, seed + k, false);
+    const [u, s] = tx.update(g, state, params);
+    params = applyUpdates(params, u);
+    state = s;
+    const [ru, rs] = ref.update({ h: g.head }, refState, head);
+    head = applyUpdates(head, ru);
+    refState = rs;
+  }
+  return { params, state, head };
+}
+
 describe('freeze', () => {
   it('zeroes the updates where the mask is true and passes the others unchanged (optax\'s example)', () => {
     const params = { a: f64(0), b: f64(0, 0) };
@@ -31,21 +52,7 @@ describe('freeze', () => {
   });
 
   it('frozen params never move, in a chain before adam; the others follow adam exactly', () => {
-    let params = { encoder: { w: f32(1, 2), b: f32(3) }, head: f32(4, 5) };
-    const tx = chain(freeze({ encoder: true, head: false }), adam({ learningRate: 0.1 }));
-    const ref = adam({ learningRate: 0.1 });
-    let state = tx.init(params);
-    let head = { h: params.head };
-    let refState = ref.init(head);
-    for (let k = 0; k < 3; k++) {
-      const g = gradsLike(params, 5 + k, false);
-      const [u, s] = tx.update(g, state, params);
-      params = applyUpdates(params, u);
-      state = s;
-      const [ru, rs] = ref.update({ h: g.head }, refState, head);
-      head = applyUpdates(head, ru);
-      refState = rs;
-    }
+    const { params, head } = trainBesideHeadOnly(chain(freeze({ encoder: true, head: false }), adam({ learningRate: 0.1 })), adam({ learningRate: 0.1 }), 5);
     expect(allValues(params.encoder)).toEqual([3, 1, 2]);
     expect(sameBits({ h: params.head }, head)).toBe(true);
   });
@@ -72,21 +79,8 @@ describe('freeze', () => {
 
 describe('selectiveTransform', () => {
   it('runs the optimizer on the unfrozen leaves only: as if the frozen ones were not there', () => {
-    let params = { encoder: { w: f32(1, 2), b: f32(3) }, head: f32(4, 5) };
     const tx = selectiveTransform(adamw({ learningRate: 0.1, weightDecay: 0.1 }), { freezeMask: { encoder: true, head: false } });
-    const ref = adamw({ learningRate: 0.1, weightDecay: 0.1 });
-    let state = tx.init(params);
-    let head = { h: params.head };
-    let refState = ref.init(head);
-    for (let k = 0; k < 3; k++) {
-      const g = gradsLike(params, 9 + k, false);
-      const [u, s] = tx.update(g, state, params);
-      params = applyUpdates(params, u);
-      state = s;
-      const [ru, rs] = ref.update({ h: g.head }, refState, head);
-      head = applyUpdates(head, ru);
-      refState = rs;
-    }
+    const { params, head, state } = trainBesideHeadOnly(tx, adamw({ learningRate: 0.1, weightDecay: 0.1 }), 9);
     expect(allValues(params.encoder)).toEqual([3, 1, 2]);
     expect(sameBits({ h: params.head }, head)).toBe(true);
     expect(Object.keys(state.innerStates)).toEqual(['train', 'freeze']);
